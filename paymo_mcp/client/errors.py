@@ -1,0 +1,108 @@
+"""The Paymo error tree: every failure a caller can catch has one obvious class.
+
+    PaymoError                      base; carries status, Paymo's message, method and path
+    ├── PaymoRequestError           400/422: Paymo rejected the arguments
+    ├── PaymoAuthError              401: the API key is missing or wrong
+    ├── PaymoForbiddenError         403: the account may not do this (plan limit, rights)
+    ├── PaymoNotFoundError          404: no such record
+    ├── PaymoConflictError          409: e.g. a second running timer
+    ├── PaymoRateLimitError         429: over the rate limit; retry_after in seconds
+    ├── PaymoUnavailableError       5xx, connection failures, timeouts (safe to retry later)
+    ├── PaymoOutcomeUnknownError    a write may or may not have happened (connection lost after sending)
+    └── PaymoResponseError          2xx/4xx/5xx whose body is not the JSON Paymo promises
+
+Credentials never appear in any message: the client authenticates with a header, so method and
+path are all that is recorded.
+"""
+
+from __future__ import annotations
+
+
+class PaymoError(Exception):
+    """A failed Paymo call. `str()` is one or two lines for a model: what failed, why, what to do."""
+
+    hint = "Check the arguments and try again."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        method: str = "",
+        path: str = "",
+        hint: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.method = method
+        self.path = path
+        if hint is not None:
+            self.hint = hint
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        where = f"{self.method} {self.path}".strip()
+        status = f" ({self.status})" if self.status else ""
+        return f"Paymo {where} failed{status}: {self.message}. {self.hint}".replace("..", ".")
+
+
+class PaymoRequestError(PaymoError):
+    hint = "Fix the arguments Paymo names and try again."
+
+
+class PaymoAuthError(PaymoError):
+    hint = "Check PAYMO_API_KEY (Paymo: My Settings > API Keys)."
+
+
+class PaymoForbiddenError(PaymoError):
+    hint = "The account or its plan does not allow this; ask an admin or choose another record."
+
+
+class PaymoNotFoundError(PaymoError):
+    hint = "Check the id; a list_* tool shows the existing records."
+
+
+class PaymoConflictError(PaymoError):
+    hint = "Resolve the conflict first (e.g. stop the running timer) and try again."
+
+
+class PaymoRateLimitError(PaymoError):
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        self.retry_after = retry_after
+        wait = f"{retry_after:g} s" if retry_after is not None else "a few seconds"
+        super().__init__(message, hint=f"Paymo's rate limit was reached; wait {wait} and retry.", **kw)  # type: ignore[arg-type]
+
+
+class PaymoUnavailableError(PaymoError):
+    hint = "Paymo did not answer usefully; try again in a minute."
+
+
+class PaymoOutcomeUnknownError(PaymoError):
+    hint = (
+        "The connection was lost after the request was sent, so it may or may not have been applied; "
+        "it was not retried to avoid a duplicate. "
+        "List the records (e.g. by name) to check before trying again."
+    )
+
+
+class PaymoResponseError(PaymoError):
+    hint = "Paymo sent a response that is not valid JSON; try again, and check PAYMO_BASE_URL."
+
+
+_BY_STATUS: dict[int, type[PaymoError]] = {
+    400: PaymoRequestError,
+    401: PaymoAuthError,
+    403: PaymoForbiddenError,
+    404: PaymoNotFoundError,
+    409: PaymoConflictError,
+    422: PaymoRequestError,
+}
+
+
+def error_for_status(status: int, message: str, *, method: str, path: str) -> PaymoError:
+    """The error class Paymo's status code calls for."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status](message, status=status, method=method, path=path)
+    if status >= 500:
+        return PaymoUnavailableError(message, status=status, method=method, path=path)
+    return PaymoRequestError(message, status=status, method=method, path=path)

@@ -1,0 +1,245 @@
+"""The one async Paymo client a server shares: auth, envelopes, errors, retries, pacing and paging."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import anyio
+import httpx
+
+from paymo_mcp import __version__
+from paymo_mcp.client.errors import (
+    PaymoError,
+    PaymoOutcomeUnknownError,
+    PaymoRateLimitError,
+    PaymoResponseError,
+    PaymoUnavailableError,
+    error_for_status,
+)
+from paymo_mcp.client.pacing import RateLimitPacer
+from paymo_mcp.client.retry import NOT_SENT, RetryPolicy, parse_retry_after
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://app.paymoapp.com/api/"
+MAX_PAGE_SIZE = 500  # Paymo's maintainers advise ~100; its hard cap per response is 2500
+MAX_LIMIT = 2500
+
+
+def _message(response: httpx.Response) -> str:
+    """Paymo's `{"message": ...}`, or a short description of whatever came instead."""
+    text = response.text
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
+        return str(body["message"])
+    if not text.strip():
+        return f"empty response body (HTTP {response.status_code} {response.reason_phrase})"
+    kind = response.headers.get("content-type", "unknown type").split(";")[0]
+    return f"non-JSON {kind} response (HTTP {response.status_code} {response.reason_phrase})"
+
+
+class PaymoClient:
+    """Async Paymo API client. Create once, use everywhere, close once (`async with`)."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        password: str = "X",
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        pace: bool = True,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if not base_url.endswith("/"):
+            base_url += "/"
+        self.base_url = base_url
+        self.retry = retry or RetryPolicy()
+        self.pacer = RateLimitPacer() if pace else None
+        self.requests_sent = 0
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            auth=httpx.BasicAuth(api_key, password),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"Accept": "application/json", "User-Agent": f"paymo-mcp/{__version__}"},
+            transport=transport,
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
+        )
+
+    def __repr__(self) -> str:
+        return f"PaymoClient(base_url={self.base_url!r})"
+
+    async def __aenter__(self) -> PaymoClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- transport ---------------------------------------------------------------------------
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        """Send one request with pacing and the retry policy; return the final response as is.
+
+        Raises only for transport failures: PaymoUnavailableError when nothing was applied,
+        PaymoOutcomeUnknownError when a non-idempotent request may have been.
+        """
+        method = method.upper()
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            sent_at = await self.pacer.acquire() if self.pacer else 0.0
+            try:
+                self.requests_sent += 1
+                response = await self._http.request(
+                    method, path, params=params, json=json_body, headers=headers, content=content
+                )
+            except httpx.TransportError as exc:
+                retry = self.retry.may_retry_exception(method, exc)
+                if retry and self._time_left(started, attempt, None):
+                    await anyio.sleep(self.retry.delay(attempt))
+                    continue
+                kind = type(exc).__name__
+                if isinstance(exc, NOT_SENT) or method in ("GET", "HEAD", "OPTIONS"):
+                    raise PaymoUnavailableError(
+                        f"could not reach Paymo ({kind})", method=method, path=path
+                    ) from None
+                raise PaymoOutcomeUnknownError(
+                    f"the connection failed after the request was sent ({kind})", method=method, path=path
+                ) from None
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if self.pacer:
+                self.pacer.observe(
+                    sent_at, response.headers, retry_after if response.status_code == 429 else None
+                )
+            if self.retry.may_retry_status(method, response.status_code):
+                delay = self.retry.delay(attempt, retry_after)
+                if self._time_left(started, attempt, delay):
+                    logger.info("Paymo %s %s -> %s, retrying", method, path, response.status_code)
+                    await anyio.sleep(delay)
+                    continue
+            return response
+
+    def _time_left(self, started: float, attempt: int, delay: float | None) -> bool:
+        if attempt >= self.retry.max_tries:
+            return False
+        spent = time.monotonic() - started
+        return spent + (delay or 0.0) <= self.retry.budget_s
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> Any:
+        """Send a request and return its parsed JSON body, raising the PaymoError its status means."""
+        response = await self.send(method, path, params=params, json_body=json_body)
+        method = method.upper()
+        if response.status_code >= 400:
+            message = _message(response)
+            if response.status_code == 429:
+                raise PaymoRateLimitError(
+                    message,
+                    retry_after=parse_retry_after(response.headers.get("retry-after")),
+                    status=429,
+                    method=method,
+                    path=path,
+                )
+            raise error_for_status(response.status_code, message, method=method, path=path)
+        if not response.content.strip():
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            raise PaymoResponseError(
+                _message(response), status=response.status_code, method=method, path=path
+            ) from None
+
+    # -- resource helpers --------------------------------------------------------------------
+
+    @staticmethod
+    def _unwrap(body: Any, key: str, method: str, path: str) -> list[dict[str, Any]]:
+        records = body.get(key) if isinstance(body, dict) else None
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise PaymoResponseError(f"expected a {key!r} list in the response", method=method, path=path)
+        return records
+
+    async def list(
+        self,
+        path: str,
+        key: str,
+        *,
+        where: str | None = None,
+        include: str | None = None,
+        order: str | None = None,
+        limit: int = 50,
+        page_size: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` records, fetched page by page (`page`/`page_size`), never more pages than needed."""
+        limit = max(1, min(limit, MAX_LIMIT))
+        size = min(page_size or MAX_PAGE_SIZE, limit)
+        params: dict[str, Any] = {}
+        for name, value in (("where", where), ("include", include), ("order", order)):
+            if value:
+                params[name] = value
+        out: list[dict[str, Any]] = []
+        page = 0
+        while len(out) < limit:
+            body = await self.request("GET", path, params={**params, "page": page, "page_size": size})
+            records = self._unwrap(body, key, "GET", path)
+            out.extend(records[: limit - len(out)])
+            if len(records) < size:
+                break
+            page += 1
+        return out
+
+    async def get(self, path: str, key: str, record_id: int, *, include: str | None = None) -> dict[str, Any]:
+        params = {"include": include} if include else None
+        item_path = f"{path}/{record_id}"
+        return self._one(await self.request("GET", item_path, params=params), key, "GET", item_path)
+
+    async def create(self, path: str, key: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._one(await self.request("POST", path, json_body=dict(body)), key, "POST", path)
+
+    async def update(self, path: str, key: str, record_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
+        # PUT, not POST: Paymo accepts both, and PUT is idempotent, so a lost answer can be retried.
+        item_path = f"{path}/{record_id}"
+        return self._one(await self.request("PUT", item_path, json_body=dict(body)), key, "PUT", item_path)
+
+    async def delete(self, path: str, record_id: int) -> None:
+        await self.request("DELETE", f"{path}/{record_id}")
+
+    def _one(self, body: Any, key: str, method: str, path: str) -> dict[str, Any]:
+        records = self._unwrap(body, key, method, path)
+        if not records:
+            raise PaymoResponseError(f"the {key!r} list in the response is empty", method=method, path=path)
+        return records[0]
+
+
+__all__ = ["MAX_LIMIT", "PaymoClient", "PaymoError"]

@@ -1,0 +1,1 @@
+"""Builds the MCPServer: lifespan (one Paymo client), tool registration, resources, HTTP app."""

@@ -1,0 +1,1 @@
+"""MCP tools: declarative resource specs turned into typed tools by one generator, plus api_call."""

@@ -1,0 +1,167 @@
+"""Turns (input model, handler) into an MCP Tool: strict argument checks, one-line errors, compact output.
+
+Every tool of the server is made here, so three rules hold everywhere: an unknown or misspelt argument
+is an error naming it; a Paymo failure reaches the model as one ToolError line; the text block is
+compact JSON next to the structured content.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, get_args, get_origin
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from paymo_mcp.client import PaymoError
+from paymo_mcp.server.context import AppContext, app_context
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Any, AppContext, Context[Any, Any]], Awaitable[Any]]
+
+
+class RawArguments(ArgModelBase):
+    """Accepts any arguments so that the tool, not the SDK, decides what is unknown or wrong."""
+
+    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True)
+
+    def model_dump_one_level(self) -> dict[str, Any]:
+        return {"arguments": dict(self.__pydantic_extra__ or {})}
+
+
+def compact_json(value: Any) -> str:
+    """JSON without indentation or spaces: what a model reads, at the fewest tokens."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def tool_result(structured: dict[str, Any]) -> CallToolResult:
+    return CallToolResult(
+        content=[TextContent(type="text", text=compact_json(structured))], structured_content=structured
+    )
+
+
+def describe_validation_error(exc: ValidationError, model: type[BaseModel]) -> str:
+    """One line naming every rejected argument and what is wrong with it."""
+    problems: list[str] = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "arguments"
+        if err["type"] == "extra_forbidden":
+            allowed = ", ".join(model.model_fields)
+            problems.append(f"unknown argument '{loc}' (allowed: {allowed})")
+        elif err["type"] == "missing":
+            problems.append(f"{loc}: required")
+        else:
+            msg = err["msg"]
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, ") :]
+            got = err.get("input")
+            shown = "" if isinstance(got, dict | list) or got is None else f" (got {compact_json(got)[:60]})"
+            problems.append(f"{loc}: {msg}{shown}")
+    return "Invalid arguments: " + "; ".join(problems)
+
+
+def _json_string_fields(model: type[BaseModel]) -> set[str]:
+    """Fields typed as list/dict: models sometimes send those as JSON text, which is then decoded."""
+    names = set()
+    for name, field in model.model_fields.items():
+        kinds = [field.annotation, *get_args(field.annotation)]
+        if any(get_origin(k) in (list, dict) or k in (list, dict) for k in kinds):
+            names.add(name)
+    return names
+
+
+def parse_arguments(model: type[BaseModel], arguments: dict[str, Any]) -> BaseModel:
+    """Validate raw arguments against `model`, raising a ToolError that names each bad field."""
+    decoded = dict(arguments)
+    for name in _json_string_fields(model) & decoded.keys():
+        value = decoded[name]
+        if isinstance(value, str) and value[:1] in "[{":
+            with contextlib.suppress(ValueError):
+                decoded[name] = json.loads(value)
+    try:
+        return model.model_validate(decoded)
+    except ValidationError as exc:
+        raise ToolError(describe_validation_error(exc, model)) from None
+
+
+def make_tool(
+    *,
+    name: str,
+    description: str,
+    input_model: type[BaseModel],
+    handler: Handler,
+    annotations: ToolAnnotations,
+    output_model: type[BaseModel] | None = None,
+    input_schema: dict[str, Any] | None = None,
+    title: str | None = None,
+) -> Tool:
+    """Build a Tool whose schema is `input_model`'s and whose body is `handler(args, app, ctx)`.
+
+    The handler returns a dict (structured content) or a CallToolResult; PaymoError becomes a ToolError.
+    """
+
+    async def run(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
+        args = parse_arguments(input_model, arguments)
+        app = app_context(ctx)
+        try:
+            result = await handler(args, app, ctx)
+        except PaymoError as exc:
+            raise ToolError(str(exc)) from None
+        return result if isinstance(result, CallToolResult) else tool_result(result)
+
+    run.__name__ = name
+    schema = input_schema if input_schema is not None else compact_schema(input_model.model_json_schema())
+    return Tool(
+        fn=run,
+        name=name,
+        title=title,
+        description=description,
+        parameters=schema,
+        fn_metadata=FuncMetadata(arg_model=RawArguments, output_model=output_model),
+        is_async=True,
+        context_kwarg="ctx",
+        annotations=annotations,
+    )
+
+
+def compact_schema(schema: dict[str, Any], *, nullable: bool = True) -> dict[str, Any]:
+    """Drop what costs tokens and tells a model nothing: titles, `default: null`, anyOf-with-null nesting.
+
+    `nullable=False` also removes the null alternative (create tools: null and omitted mean the same).
+    """
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: walk(v) for k, v in node.items() if k != "title"}
+        if out.get("default", 0) is None:
+            del out["default"]
+        alts = out.get("anyOf")
+        if isinstance(alts, list) and any(a == {"type": "null"} for a in alts):
+            rest = [a for a in alts if a != {"type": "null"}]
+            if len(rest) == 1:
+                merged = {k: v for k, v in out.items() if k != "anyOf"}
+                merged.update(rest[0])
+                if nullable:
+                    t = merged.get("type")
+                    if isinstance(t, str):
+                        merged["type"] = [t, "null"]
+                    elif "type" not in merged:
+                        merged = {**{k: v for k, v in out.items() if k != "anyOf"}, "anyOf": alts}
+                return merged
+            if not nullable:
+                out["anyOf"] = rest
+        return out
+
+    result: dict[str, Any] = walk(schema)
+    return result

@@ -125,7 +125,11 @@ def make_tool(
         title=title,
         description=description,
         parameters=schema,
-        fn_metadata=FuncMetadata(arg_model=RawArguments, output_model=output_model),
+        fn_metadata=FuncMetadata(
+            arg_model=RawArguments,
+            output_model=output_model,
+            output_schema=compact_schema(output_model.model_json_schema()) if output_model else None,
+        ),
         is_async=True,
         context_kwarg="ctx",
         annotations=annotations,
@@ -135,33 +139,30 @@ def make_tool(
 def compact_schema(schema: dict[str, Any], *, nullable: bool = True) -> dict[str, Any]:
     """Drop what costs tokens and tells a model nothing: titles, `default: null`, anyOf-with-null nesting.
 
-    `nullable=False` also removes the null alternative (create tools: null and omitted mean the same).
+    `nullable=False` also removes the null alternative (create and list tools: null and omitted mean
+    the same). Nested models (`$defs`) never keep null; the top-level description repeats the tool's.
     """
 
-    def walk(node: Any) -> Any:
+    def walk(node: Any, keep_null: bool) -> Any:
         if isinstance(node, list):
-            return [walk(n) for n in node]
+            return [walk(n, keep_null) for n in node]
         if not isinstance(node, dict):
             return node
-        out = {k: walk(v) for k, v in node.items() if k != "title"}
+        out = {k: walk(v, keep_null and k != "$defs") for k, v in node.items() if k != "title"}
         if out.get("default", 0) is None:
             del out["default"]
         alts = out.get("anyOf")
-        if isinstance(alts, list) and any(a == {"type": "null"} for a in alts):
+        if isinstance(alts, list) and {"type": "null"} in alts:
             rest = [a for a in alts if a != {"type": "null"}]
-            if len(rest) == 1:
-                merged = {k: v for k, v in out.items() if k != "anyOf"}
-                merged.update(rest[0])
-                if nullable:
-                    t = merged.get("type")
-                    if isinstance(t, str):
-                        merged["type"] = [t, "null"]
-                    elif "type" not in merged:
-                        merged = {**{k: v for k, v in out.items() if k != "anyOf"}, "anyOf": alts}
+            base = {k: v for k, v in out.items() if k != "anyOf"}
+            if len(rest) == 1 and isinstance(rest[0].get("type", []), str):
+                merged = {**base, **rest[0]}
+                if keep_null:
+                    merged["type"] = [merged["type"], "null"]
                 return merged
-            if not nullable:
-                out["anyOf"] = rest
+            return {**base, "anyOf": alts if keep_null else rest}
         return out
 
-    result: dict[str, Any] = walk(schema)
+    result: dict[str, Any] = walk(schema, nullable)
+    result.pop("description", None)
     return result

@@ -1,0 +1,23 @@
+"""Paymo's currency codes (paymo-api.md §10.13): there is no endpoint, so the list lives here."""
+
+from __future__ import annotations
+
+_TABLE = """
+AED=AED AMD=AMD ANG=ƒ AOA=Kz ARS=$ AUD=$ AWG=Afl BAM=KM BDT=৳ BGN=лв BRL=R$ BWP=P CAD=$
+CFP=XPF CHF=CHF CLF=UF CLP=$ CNY=¥ COP=$ CRC=₡ CZK=Kč DKK=kr DOP=RD$ DZD=د.ج EEK=kr EGP=ج.م
+EUR=€ GBP=£ GTQ=Q HKD=$ HRK=kn HUF=Ft IDR=Rp ILS=₪ INR=₹ IRR=IRR ISK=kr JMD=J$ JOD=دينار
+JPY=¥ KES=KSh KRW=₩ KWD=د.ك KYD=CI$ KZT=KZT LKR=₨ LTL=Lt LVL=Ls MAD=MAD MDL=MDL MUR=₨ MXN=$
+MYR=RM NAD=$ NGN=₦ NIO=C$ NOK=kr NZD=$ OMR=﷼ PEN=S/. PHP=₱ PKR=₨ PLN=zł PYG=₲ QAR=﷼ RMB=RMB
+RON=lei RSD=RSD RUB=руб SAR=ريال SEK=kr SGD=SGD SKK=Sk TBH=฿ TND=د.ت TRY=TRY TTD=TT$ TWD=NT$
+U$S=U$S UAH=₴ US$=US$ USD=$ UYU=$U VEF=Bs VND=₫ ZAR=ZAR
+"""  # noqa: RUF001 - the symbols are Paymo's, Cyrillic letters included
+
+CURRENCIES: dict[str, str] = dict(pair.split("=", 1) for pair in _TABLE.split())
+
+
+def check_currency(code: str) -> str:
+    """The upper-cased code when Paymo knows it; a ValueError saying what to use otherwise."""
+    upper = code.strip().upper()
+    if upper in CURRENCIES:
+        return upper
+    raise ValueError(f"{code!r} is not a Paymo currency code; use e.g. USD, EUR, GBP (see list_currencies)")

@@ -1,0 +1,77 @@
+"""Tasks (`/api/tasks`): priorities by word or number, and the tasklist-or-project rule of create."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from paymo_mcp.models.common import Date, Id, InputModel, ListFilters, ReadModel, partial_model
+
+PRIORITIES = {"low": 25, "normal": 50, "high": 75, "critical": 100}
+
+
+def _priority(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() in PRIORITIES:
+        return PRIORITIES[value.strip().lower()]
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
+Priority = Annotated[
+    Literal[25, 50, 75, 100],
+    BeforeValidator(_priority),
+    Field(description="25 low, 50 normal (default), 75 high, 100 critical; the words work too."),
+]
+
+
+class Task(ReadModel):
+    name: str | None = None
+    project_id: int | None = None
+    tasklist_id: int | None = None
+    complete: bool | None = None
+    due_date: str | None = None
+
+
+class TaskFilters(ListFilters):
+    where_ops = {"completed": ("complete", "="), "users": ("users", "in")}
+
+    project_id: Id | None = Field(None, description="Only tasks of this project.")
+    tasklist_id: Id | None = Field(None, description="Only tasks of this task list.")
+    user_id: Id | None = Field(None, description="Only tasks created by this user.")
+    completed: bool | None = Field(None, description="true: completed tasks only; false: open only.")
+    users: list[Id] | None = Field(None, description="Only tasks assigned to any of these users.")
+
+
+class TaskCreate(InputModel):
+    name: str = Field(min_length=1, description="Task name.")
+    tasklist_id: Id | None = Field(None, description="Task list to add to (or give project_id).")
+    project_id: Id | None = Field(
+        None, description='Project; without tasklist_id the task goes to its "Default Task List".'
+    )
+    user_id: Id | None = Field(None, description="User recorded as the task's creator.")
+    complete: bool | None = Field(None, description="Mark the task completed.")
+    status_id: Id | None = Field(None, description="Workflow status (list_workflow_statuses).")
+    billable: bool | None = Field(None, description="Billable (billable projects only).")
+    flat_billing: bool | None = Field(None, description="Flat-rate task (time & materials projects).")
+    seq: int | None = Field(None, ge=0, description="Position in the task list (0 = first).")
+    description: str | None = Field(None, description="Task description (HTML allowed).")
+    due_date: Date | None = Field(None, description="Due date, YYYY-MM-DD.")
+    budget_hours: float | None = Field(None, ge=0, description="Budgeted hours.")
+    price_per_hour: float | None = Field(None, ge=0, description="Hourly rate for time-based billing.")
+    users: list[Id] | None = Field(None, description="Assigned user ids (list_users).")
+    priority: Priority | None = None
+
+    @model_validator(mode="after")
+    def _needs_a_place(self) -> TaskCreate:
+        if self.tasklist_id is None and self.project_id is None:
+            raise ValueError("give tasklist_id or project_id: a task needs a task list or a project")
+        return self
+
+
+TaskUpdate = partial_model(
+    "TaskUpdate",
+    TaskCreate,
+    clearable=frozenset({"due_date", "budget_hours", "price_per_hour", "description", "users"}),
+)

@@ -1,0 +1,75 @@
+"""Builds the MCPServer from Settings: one Paymo client in the lifespan, the tools the settings allow."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.tools.base import Tool
+
+from paymo_mcp import __version__
+from paymo_mcp.client import PaymoClient, RetryPolicy
+from paymo_mcp.config import Settings
+from paymo_mcp.server.context import AppContext
+from paymo_mcp.tools.generator import resource_tools
+from paymo_mcp.tools.resources import RESOURCES
+
+INSTRUCTIONS = (
+    "Work in a Paymo account: tasks, task lists, projects, clients, invoices and time entries. "
+    "Find ids with the list_* tools before get/update/delete. Dates are YYYY-MM-DD, times ISO 8601 UTC. "
+    "update_* changes only the fields you pass; null clears a field."
+)
+
+
+def build_tools(settings: Settings) -> list[Tool]:
+    """Every tool the settings enable, in a stable order."""
+    tools: list[Tool] = []
+    for spec in RESOURCES:
+        if spec.name in settings.toolsets:
+            tools += resource_tools(spec, read_only=settings.read_only)
+    if "api" in settings.toolsets:
+        from paymo_mcp.tools.api_call import api_call_tool
+
+        tools.append(api_call_tool(read_only=settings.read_only))
+    return tools
+
+
+def build_server(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> MCPServer[AppContext]:
+    """An MCPServer for `settings`; `transport` lets tests route the Paymo client in process."""
+    if settings.api_key is None:
+        raise ValueError(
+            "PAYMO_API_KEY is not set. Create a key in Paymo (My Settings > API Keys) and export it, "
+            "or run `paymo-mcp --sandbox` to try the server against a local sandbox."
+        )
+    api_key = settings.api_key
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
+        client = PaymoClient(
+            api_key.get_secret_value(),
+            settings.base_url,
+            password=settings.password.get_secret_value(),
+            timeout=settings.timeout_s,
+            retry=RetryPolicy(max_tries=settings.max_tries, budget_s=settings.retry_budget_s),
+            transport=transport,
+        )
+        async with client:
+            yield AppContext(client=client, settings=settings)
+
+    server: MCPServer[AppContext] = MCPServer(
+        "paymo-mcp",
+        title="Paymo",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        tools=build_tools(settings),
+        lifespan=lifespan,
+    )
+    # The SDK sets the root logger to INFO; one line per upstream request is noise (and stderr-bound).
+    for name in ("httpx", "httpx2", "httpcore", "mcp.server.lowlevel.server"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return server

@@ -1,0 +1,220 @@
+"""Turns a ResourceSpec into its list/get/create/update/delete tools: the only place CRUD tools are made."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools.base import Tool
+from mcp_types import ToolAnnotations
+from pydantic import AfterValidator, BaseModel, Field, create_model
+
+from paymo_mcp.client import MAX_LIMIT, build_include, build_where
+from paymo_mcp.models.common import Id, InputModel, ListFilters
+from paymo_mcp.server.context import AppContext
+from paymo_mcp.tools.toolkit import compact_schema, make_tool
+
+Order = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z_]+( (asc|desc))?$",
+        description="Sort: 'field [asc|desc]', e.g. 'created_on desc' (newest first). Default: oldest first.",
+    ),
+]
+Fields = Annotated[
+    list[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]],
+    Field(description="Return only these fields of each record (id always comes), e.g. ['name','due_date']."),
+]
+
+
+def _include_type(spec_includes: tuple[str, ...]) -> Any:
+    """`include`: a list of the resource's documented keys, dotted paths allowed below the first one."""
+
+    def check(keys: list[str]) -> list[str]:
+        for key in keys:
+            head = key.split(".", 1)[0]
+            if head not in spec_includes:
+                raise ValueError(f"unknown include {key!r}; use {', '.join(spec_includes)}")
+        build_include(keys)  # checks the shape of dotted paths
+        return keys
+
+    return Annotated[
+        list[str],
+        AfterValidator(check),
+        Field(description=f"Embed related records: {', '.join(spec_includes)}; dotted paths go deeper."),
+    ]
+
+
+def _select(record: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    if not fields:
+        return record
+    return {k: v for k, v in record.items() if k == "id" or k in fields}
+
+
+def _annotations(
+    title: str, *, read_only: bool, destructive: bool = False, idempotent: bool = False
+) -> ToolAnnotations:
+    return ToolAnnotations(
+        title=title,
+        read_only_hint=read_only,
+        destructive_hint=destructive,
+        idempotent_hint=idempotent,
+        open_world_hint=True,
+    )
+
+
+class ResourceTools:
+    """The tools of one resource; each `*_tool` method returns one Tool."""
+
+    def __init__(self, spec: Any) -> None:
+        self.spec = spec
+        include = _include_type(spec.includes)
+        self.include_field = (include | None, None)
+
+    # -- list -----------------------------------------------------------------------------
+
+    def list_tool(self) -> Tool:
+        spec = self.spec
+        args_model: type[ListFilters] = create_model(
+            f"List{spec.name.title().replace('_', '')}Arguments",
+            __base__=spec.filters,
+            include=self.include_field,
+            fields=(Fields | None, None),
+            order=(Order | None, None),
+            limit=(
+                int,
+                Field(50, ge=1, le=MAX_LIMIT, description=f"Most records to return (max {MAX_LIMIT})."),
+            ),
+        )
+        page_fields: dict[str, Any] = {
+            spec.name: (list[spec.read], ...),  # type: ignore[name-defined]
+            "count": (int, ...),
+            "more": (bool, Field(description="true when the limit was reached and more may exist.")),
+        }
+        output = create_model(f"{spec.name.title().replace('_', '')}Page", **page_fields)
+
+        async def handler(args: Any, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
+            records = await app.client.list(
+                spec.path,
+                spec.key,
+                where=build_where(args.conditions()),
+                include=build_include(args.include),
+                order=args.order,
+                limit=args.limit,
+            )
+            return {
+                spec.name: [_select(r, args.fields) for r in records],
+                "count": len(records),
+                "more": len(records) == args.limit,
+            }
+
+        return make_tool(
+            input_schema=compact_schema(args_model.model_json_schema(), nullable=False),
+            name=f"list_{spec.name}",
+            description=f"List {spec.plural_noun}; filters combine with AND.",
+            input_model=args_model,
+            handler=handler,
+            output_model=output,
+            annotations=_annotations(f"List {spec.plural_noun}", read_only=True),
+        )
+
+    # -- get ------------------------------------------------------------------------------
+
+    def get_tool(self) -> Tool:
+        spec = self.spec
+        args_model = create_model(
+            f"Get{spec.title.replace(' ', '')}Arguments",
+            __base__=InputModel,
+            id=(Id, Field(description=f"Id of the {spec.noun}.")),
+            include=self.include_field,
+        )
+
+        async def handler(args: Any, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
+            return await app.client.get(spec.path, spec.key, args.id, include=build_include(args.include))
+
+        return make_tool(
+            name=f"get_{spec.singular}",
+            description=f"Get one {spec.noun} by id.",
+            input_model=args_model,
+            handler=handler,
+            output_model=spec.read,
+            annotations=_annotations(f"Get {spec.noun}", read_only=True),
+        )
+
+    # -- create / update ------------------------------------------------------------------
+
+    def create_tool(self) -> Tool:
+        spec = self.spec
+
+        async def handler(args: Any, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
+            return await app.client.create(spec.path, spec.key, args.paymo_body())
+
+        doc = spec.create.__doc__ if spec.create.__doc__ and "Usage docs" not in spec.create.__doc__ else ""
+        return make_tool(
+            name=f"create_{spec.singular}",
+            description=" ".join(p for p in (f"Create {spec.a_noun}.", doc or "", spec.hint) if p),
+            input_model=spec.create,
+            input_schema=compact_schema(spec.create.model_json_schema(), nullable=False),
+            handler=handler,
+            output_model=spec.read,
+            annotations=_annotations(f"Create {spec.noun}", read_only=False),
+        )
+
+    def update_tool(self) -> Tool:
+        spec = self.spec
+
+        async def handler(args: BaseModel, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
+            body = args.model_dump(mode="json", exclude_unset=True, by_alias=True)
+            record_id = body.pop("id")
+            if not body:
+                raise ToolError("Nothing to update: give at least one field besides id.")
+            return await app.client.update(spec.path, spec.key, record_id, body)
+
+        note = spec.update.__doc__ or ""
+        return make_tool(
+            name=f"update_{spec.singular}",
+            description=" ".join(
+                p for p in (f"Update {spec.a_noun}: omitted fields stay, null clears.", note, spec.hint) if p
+            ),
+            input_model=spec.update,
+            handler=handler,
+            output_model=spec.read,
+            annotations=_annotations(f"Update {spec.noun}", read_only=False, idempotent=True),
+        )
+
+    # -- delete ---------------------------------------------------------------------------
+
+    def delete_tool(self) -> Tool:
+        spec = self.spec
+        args_model = create_model(
+            f"Delete{spec.title.replace(' ', '')}Arguments",
+            __base__=InputModel,
+            id=(Id, Field(description=f"Id of the {spec.noun} to delete.")),
+        )
+        output = create_model(f"Deleted{spec.title.replace(' ', '')}", id=(int, ...), deleted=(bool, ...))
+
+        async def handler(args: Any, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
+            await app.client.delete(spec.path, args.id)
+            return {"id": args.id, "deleted": True}
+
+        cascade = f" Also deletes {spec.cascade}." if spec.cascade else ""
+        return make_tool(
+            name=f"delete_{spec.singular}",
+            description=f"Delete {spec.a_noun} permanently.{cascade}",
+            input_model=args_model,
+            handler=handler,
+            output_model=output,
+            annotations=_annotations(
+                f"Delete {spec.noun}", read_only=False, destructive=True, idempotent=True
+            ),
+        )
+
+
+def resource_tools(spec: Any, *, read_only: bool = False) -> list[Tool]:
+    """All CRUD tools of one resource; read-only mode keeps only list and get."""
+    made = ResourceTools(spec)
+    tools = [made.list_tool(), made.get_tool()]
+    if not read_only:
+        tools += [made.create_tool(), made.update_tool(), made.delete_tool()]
+    return tools

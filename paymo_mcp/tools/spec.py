@@ -1,0 +1,41 @@
+"""The declarative description of one Paymo resource, from which the generator makes its tools."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from paymo_mcp.models.common import ListFilters, ReadModel
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """Everything that differs between resources; behaviour that is special lives in the models."""
+
+    name: str  # plural, as in tool names and toolsets: "time_entries"
+    singular: str  # "time_entry"
+    noun: str  # for descriptions: "time entry"
+    path: str  # endpoint relative to the API base: "entries"
+    key: str  # envelope key: "entries"
+    webhook_model: str  # Paymo's model name in hook events: "Entry"
+    read: type[ReadModel]
+    create: type[BaseModel]
+    update: type[BaseModel]
+    filters: type[ListFilters]
+    includes: tuple[str, ...]  # documented include keys (parents singular, children plural)
+    cascade: str = ""  # what Paymo also deletes with a record
+    hint: str = ""  # where ids for the create/update arguments come from
+    watch_filters: tuple[str, ...] = ()  # list filters that also narrow watch_new_*
+
+    @property
+    def title(self) -> str:
+        return self.noun.capitalize()
+
+    @property
+    def a_noun(self) -> str:
+        return ("an " if self.noun[0] in "aeiou" else "a ") + self.noun
+
+    @property
+    def plural_noun(self) -> str:
+        return self.name.replace("_", " ")

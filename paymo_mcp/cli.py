@@ -1,0 +1,128 @@
+"""The `paymo-mcp` command: serve MCP (stdio or HTTP), run the sandbox alone, and helper sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from paymo_mcp import __version__
+from paymo_mcp.config import Settings, parse_toolsets
+
+logger = logging.getLogger("paymo_mcp")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="paymo-mcp",
+        description="MCP server for Paymo. Without a sub-command it serves MCP (stdio by default).",
+    )
+    p.add_argument("--version", action="version", version=f"paymo-mcp {__version__}")
+    p.add_argument("--sandbox", action="store_true", help="run against an embedded, seeded Paymo sandbox")
+    p.add_argument("--transport", choices=("stdio", "http"), default="stdio")
+    p.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    p.add_argument("--auth-token", help="bearer token HTTP clients must send (env PAYMO_MCP_AUTH_TOKEN)")
+    p.add_argument("--allowed-host", action="append", default=[], help="public Host name to accept (HTTP)")
+    p.add_argument("--stateless", action="store_true", help="stateless HTTP (for several replicas)")
+    p.add_argument("--read-only", action="store_true", default=None, help="no create/update/delete tools")
+    p.add_argument(
+        "--toolsets", help="comma list: tasks,tasklists,projects,clients,invoices,time_entries,api"
+    )
+    p.add_argument("--no-confirm", action="store_true", help="do not ask the user to confirm deletes")
+    p.add_argument("--state-dir", type=Path, help="where watch cursors and events live (PAYMO_STATE_DIR)")
+    p.add_argument("--webhook-url", help="public URL Paymo should call for instant watches")
+    p.add_argument("--webhook-port", type=int, help="on stdio: port of the local webhook listener")
+    p.add_argument("--log-level", default=os.environ.get("PAYMO_LOG_LEVEL", "WARNING"))
+    sub = p.add_subparsers(dest="command")
+    sb = sub.add_parser("sandbox", help="run the Paymo sandbox alone (prints base_url= and api_key=)")
+    sb.add_argument("--port", type=int, default=0, dest="sandbox_port")
+    sb.add_argument("--host", default="127.0.0.1", dest="sandbox_host")
+    sb.add_argument("--api-key", dest="sandbox_api_key")
+    sb.add_argument("--db", help="SQLite file to keep the sandbox's data in (default: in memory)")
+    return p
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+    return Settings.from_env(
+        read_only=args.read_only,
+        toolsets=parse_toolsets(args.toolsets) if args.toolsets else None,
+        confirm_deletes=False if args.no_confirm else None,
+        state_dir=args.state_dir,
+        webhook_url=args.webhook_url,
+        **extra,
+    )
+
+
+def _configure_logging(level: str) -> None:
+    # stdout belongs to MCP on stdio: every log line goes to stderr.
+    logging.basicConfig(
+        stream=sys.stderr, level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def serve(args: argparse.Namespace) -> None:
+    extra: dict[str, Any] = {}
+    sandbox = None
+    if args.sandbox:
+        from paymo_mcp.sandbox import SandboxServer
+
+        sandbox = SandboxServer().start()
+        extra = {"base_url": sandbox.base_url, "api_key": SecretStr(sandbox.api_key), "sandbox": True}
+        if not (args.state_dir or os.environ.get("PAYMO_STATE_DIR")):
+            # The sandbox starts fresh each run, so its watch state must too.
+            extra["state_dir"] = Path(tempfile.mkdtemp(prefix="paymo-mcp-sandbox-"))
+    settings = _settings(args, **extra)
+    from paymo_mcp.server.app import build_server
+
+    server = build_server(settings)
+    _configure_logging(args.log_level)
+    try:
+        if args.transport == "stdio":
+            server.run("stdio")
+        else:
+            _serve_http(server, args)
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def _serve_http(server: Any, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from paymo_mcp.server.http_app import build_http_app
+
+    app = build_http_app(
+        server,
+        host=args.host,
+        port=args.port,
+        auth_token=args.auth_token or os.environ.get("PAYMO_MCP_AUTH_TOKEN"),
+        allowed_hosts=args.allowed_host,
+        stateless=args.stateless,
+    )
+    print(f"paymo-mcp: MCP endpoint http://{args.host}:{args.port}/mcp", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level.lower())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "sandbox":
+            from paymo_mcp.sandbox import run_sandbox
+
+            run_sandbox(args.sandbox_port, args.sandbox_api_key, args.db, host=args.sandbox_host)
+        else:
+            serve(args)
+    except ValueError as exc:
+        # Misconfiguration: one line saying what to fix, no traceback.
+        print(f"paymo-mcp: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,96 @@
+"""The streamable-HTTP app: the MCP endpoint at /mcp, bearer-token auth, DNS-rebinding checks, webhooks."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class BearerAuth:
+    """Every HTTP request needs `Authorization: Bearer <token>` (constant-time compare), except the
+    webhook receiver's paths, which Paymo calls and which check X-Paymo-Signature instead."""
+
+    def __init__(self, app: ASGIApp, token: str, exempt_prefixes: Sequence[str] = ("/webhooks/",)) -> None:
+        self.app = app
+        self._expected = f"Bearer {token}".encode()
+        self._exempt = tuple(exempt_prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self._exempt):
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"authorization", b"")
+        if hmac.compare_digest(given, self._expected):
+            await self.app(scope, receive, send)
+            return
+        body = json.dumps(
+            {"error": "unauthorized", "message": "Send Authorization: Bearer <token>."}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"www-authenticate", b'Bearer realm="paymo-mcp"'),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body.encode()})
+
+
+def security_settings(host: str, port: int, allowed_hosts: Sequence[str]) -> TransportSecuritySettings:
+    """Host/Origin validation: loopback names always, plus the public names the operator allows."""
+    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", *allowed_hosts]
+    if not is_loopback(host) and host not in ("0.0.0.0", "::"):
+        hosts.append(f"{host}:{port}")
+        hosts.append(host)
+    origins = [f"http://{h}" for h in hosts] + [f"https://{h}" for h in allowed_hosts]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
+    )
+
+
+def build_http_app(
+    server: MCPServer[Any],
+    *,
+    host: str,
+    port: int,
+    auth_token: str | None,
+    allowed_hosts: Sequence[str] = (),
+    stateless: bool = False,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> ASGIApp:
+    """The ASGI app to serve; refuses a non-loopback bind without a token."""
+    if not is_loopback(host) and not auth_token:
+        raise ValueError(
+            f"refusing to listen on {host} without an auth token: set --auth-token or "
+            "PAYMO_MCP_AUTH_TOKEN (clients then send Authorization: Bearer <token>)"
+        )
+    app = server.streamable_http_app(
+        host=host,
+        stateless_http=stateless,
+        transport_security=security_settings(host, port, allowed_hosts),
+        max_request_body_size=MAX_BODY_BYTES,
+    )
+    app.router.routes.extend(extra_routes)
+    return BearerAuth(app, auth_token) if auth_token else app

@@ -108,6 +108,7 @@ class PaymoClient:
         PaymoOutcomeUnknownError when a non-idempotent request may have been.
         """
         method = method.upper()
+        shown = "/" + path.lstrip("/")
         started = time.monotonic()
         attempt = 0
         while True:
@@ -126,10 +127,10 @@ class PaymoClient:
                 kind = type(exc).__name__
                 if isinstance(exc, NOT_SENT) or method in ("GET", "HEAD", "OPTIONS"):
                     raise PaymoUnavailableError(
-                        f"could not reach Paymo ({kind})", method=method, path=path
+                        f"could not reach Paymo ({kind})", method=method, path=shown
                     ) from None
                 raise PaymoOutcomeUnknownError(
-                    f"the connection failed after the request was sent ({kind})", method=method, path=path
+                    f"the connection failed after the request was sent ({kind})", method=method, path=shown
                 ) from None
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             if self.pacer:
@@ -161,6 +162,7 @@ class PaymoClient:
         """Send a request and return its parsed JSON body, raising the PaymoError its status means."""
         response = await self.send(method, path, params=params, json_body=json_body)
         method = method.upper()
+        path = "/" + path.lstrip("/")
         if response.status_code >= 400:
             message = _message(response)
             if response.status_code == 429:

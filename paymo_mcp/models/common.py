@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from types import UnionType
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, create_model
 from pydantic.fields import FieldInfo
 
 from paymo_mcp.client.query import Condition
@@ -19,8 +19,13 @@ def _iso_utc(value: datetime) -> str:
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 # Paymo answers in UTC with a Z; it accepts offsets, but sending UTC keeps one form everywhere.
-DateTime = Annotated[datetime, PlainSerializer(_iso_utc, return_type=str)]
+# A time without an offset is taken as UTC, as the tool descriptions say.
+DateTime = Annotated[datetime, AfterValidator(_aware), PlainSerializer(_iso_utc, return_type=str)]
 Date = date
 
 

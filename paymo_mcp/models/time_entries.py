@@ -11,7 +11,7 @@ from paymo_mcp.client.query import Condition
 from paymo_mcp.models.common import Date, DateTime, Id, InputModel, ListFilters, ReadModel, partial_model
 
 _UNIT = {"h": 3600, "m": 60, "s": 1}
-_PARTS = re.compile(r"(\d+(?:\.\d+)?)\s*(h|hr|hrs|hours?|m|min|mins|minutes?|s|sec|secs|seconds?)", re.I)
+_PARTS = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|hrs|hr|h|minutes?|mins|min|m|seconds?|secs|sec|s)", re.I)
 
 
 def parse_duration(value: Any) -> Any:

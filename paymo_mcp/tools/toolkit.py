@@ -58,6 +58,8 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel]) -> s
             problems.append(f"unknown argument '{loc}' (allowed: {allowed})")
         elif err["type"] == "missing":
             problems.append(f"{loc}: required")
+        elif err.get("input", 0) is None:
+            problems.append(f"{loc}: cannot be null (omit it to leave the value as it is)")
         else:
             msg = err["msg"]
             if msg.startswith("Value error, "):

@@ -1,0 +1,76 @@
+"""Bodies the sandbox cannot produce (HTML, truncated JSON, empty) become clear errors.
+
+A mock transport is used only here, for faults no real Paymo-like server on loopback would send.
+"""
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from paymo_mcp.client import (
+    PaymoAuthError,
+    PaymoClient,
+    PaymoNotFoundError,
+    PaymoRequestError,
+    PaymoResponseError,
+    PaymoUnavailableError,
+    RetryPolicy,
+)
+
+pytestmark = pytest.mark.anyio
+KEY = "canary-key-7f3a"
+
+
+def client_for(handler: Callable[[httpx.Request], httpx.Response]) -> PaymoClient:
+    return PaymoClient(
+        KEY,
+        "http://paymo.test/api/",
+        transport=httpx.MockTransport(handler),
+        retry=RetryPolicy(max_tries=2, base_delay_s=0.01),
+    )
+
+
+async def test_html_error_page_is_described_not_dumped() -> None:
+    html = "<html><body><h1>502 Bad Gateway</h1>" + "x" * 5000 + "</body></html>"
+    async with client_for(lambda r: httpx.Response(502, html=html)) as c:
+        with pytest.raises(PaymoUnavailableError) as caught:
+            await c.get("tasks", "tasks", 1)
+    text = str(caught.value)
+    assert "non-JSON text/html response (HTTP 502" in text
+    assert "<html>" not in text and len(text) < 300
+
+
+async def test_truncated_json_in_a_success_is_a_response_error() -> None:
+    async with client_for(lambda r: httpx.Response(200, text='{"tasks": [{"id": 1, "na')) as c:
+        with pytest.raises(PaymoResponseError, match="not valid JSON"):
+            await c.get("tasks", "tasks", 1)
+
+
+async def test_empty_error_body_still_says_what_happened() -> None:
+    async with client_for(lambda r: httpx.Response(404, content=b"")) as c:
+        with pytest.raises(PaymoNotFoundError, match="empty response body"):
+            await c.get("tasks", "tasks", 9)
+
+
+async def test_missing_envelope_key_is_a_response_error() -> None:
+    async with client_for(lambda r: httpx.Response(200, json={"projects": []})) as c:
+        with pytest.raises(PaymoResponseError, match="'tasks' list"):
+            await c.get("tasks", "tasks", 1)
+
+
+async def test_paymo_message_is_carried_and_the_key_never_is() -> None:
+    body = {"message": "Missing required params: name"}
+    async with client_for(lambda r: httpx.Response(400, json=body)) as c:
+        with pytest.raises(PaymoRequestError) as caught:
+            await c.create("tasks", "tasks", {"project_id": 1})
+    err = caught.value
+    assert (err.status, err.method, err.path) == (400, "POST", "/tasks")
+    assert "Missing required params: name" in str(err)
+    assert KEY not in str(err) and KEY not in repr(err) and KEY not in repr(c)
+
+
+async def test_auth_failure_says_which_setting_to_fix() -> None:
+    async with client_for(lambda r: httpx.Response(401, json={"message": "Unauthorized"})) as c:
+        with pytest.raises(PaymoAuthError, match="PAYMO_API_KEY"):
+            await c.get("me", "users", 1)

@@ -237,6 +237,10 @@ class PaymoClient:
     async def delete(self, path: str, record_id: int) -> None:
         await self.request("DELETE", f"{path}/{record_id}")
 
+    def _unwrap_one(self, body: Any, key: str, method: str, path: str) -> dict[str, Any]:
+        """The single record of a get/create/update envelope (Paymo wraps even one record in a list)."""
+        return self._one(body, key, method, path)
+
     def _one(self, body: Any, key: str, method: str, path: str) -> dict[str, Any]:
         records = self._unwrap(body, key, method, path)
         if not records:

@@ -52,6 +52,10 @@ class ListFilters(InputModel):
 
     where_ops: ClassVar[dict[str, tuple[str, str]]] = {}
 
+    async def resolve(self, client: Any) -> list[Condition]:
+        """The conditions, for filters that must look something up first (override where needed)."""
+        return self.conditions()
+
     def conditions(self) -> list[Condition]:
         out = []
         for name in type(self).model_fields:

@@ -15,6 +15,7 @@ from paymo_mcp.client import PaymoClient, RetryPolicy
 from paymo_mcp.config import Settings
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.generator import resource_tools
+from paymo_mcp.tools.lookups import lookup_tools
 from paymo_mcp.tools.resources import RESOURCES
 
 INSTRUCTIONS = (
@@ -30,6 +31,8 @@ def build_tools(settings: Settings) -> list[Tool]:
     for spec in RESOURCES:
         if spec.name in settings.toolsets:
             tools += resource_tools(spec, read_only=settings.read_only)
+    if "lookups" in settings.toolsets:
+        tools += lookup_tools()
     if "api" in settings.toolsets:
         from paymo_mcp.tools.api_call import api_call_tool
 

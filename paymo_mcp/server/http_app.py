@@ -55,7 +55,7 @@ class BearerAuth:
                 ],
             }
         )
-        await send({"type": "http.response.body", "body": body.encode()})
+        await send({"type": "http.response.body", "body": body})
 
 
 def security_settings(host: str, port: int, allowed_hosts: Sequence[str]) -> TransportSecuritySettings:

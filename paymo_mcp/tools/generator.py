@@ -98,7 +98,7 @@ class ResourceTools:
             records = await app.client.list(
                 spec.path,
                 spec.key,
-                where=build_where(args.conditions()),
+                where=build_where(await args.resolve(app.client)),
                 include=build_include(args.include),
                 order=args.order,
                 limit=args.limit,
@@ -146,6 +146,7 @@ class ResourceTools:
 
     def create_tool(self) -> Tool:
         spec = self.spec
+        assert spec.create is not None
 
         async def handler(args: Any, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
             return await app.client.create(spec.path, spec.key, args.paymo_body())
@@ -163,6 +164,7 @@ class ResourceTools:
 
     def update_tool(self) -> Tool:
         spec = self.spec
+        assert spec.update is not None
 
         async def handler(args: BaseModel, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
             body = args.model_dump(mode="json", exclude_unset=True, by_alias=True)
@@ -212,9 +214,9 @@ class ResourceTools:
 
 
 def resource_tools(spec: Any, *, read_only: bool = False) -> list[Tool]:
-    """All CRUD tools of one resource; read-only mode keeps only list and get."""
+    """All CRUD tools of one resource; read-only mode (and a lookup spec) keeps only list and get."""
     made = ResourceTools(spec)
     tools = [made.list_tool(), made.get_tool()]
-    if not read_only:
+    if not read_only and spec.create is not None:
         tools += [made.create_tool(), made.update_tool(), made.delete_tool()]
     return tools

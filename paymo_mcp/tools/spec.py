@@ -18,12 +18,12 @@ class ResourceSpec:
     noun: str  # for descriptions: "time entry"
     path: str  # endpoint relative to the API base: "entries"
     key: str  # envelope key: "entries"
-    webhook_model: str  # Paymo's model name in hook events: "Entry"
+    webhook_model: str  # Paymo's model name in hook events ("Entry"); "" when not watchable
     read: type[ReadModel]
-    create: type[BaseModel]
-    update: type[BaseModel]
     filters: type[ListFilters]
     includes: tuple[str, ...]  # documented include keys (parents singular, children plural)
+    create: type[BaseModel] | None = None  # None: a read-only lookup (list and get only)
+    update: type[BaseModel] | None = None
     cascade: str = ""  # what Paymo also deletes with a record
     hint: str = ""  # where ids for the create/update arguments come from
     watch_filters: tuple[str, ...] = ()  # list filters that also narrow watch_new_*

@@ -10,7 +10,7 @@ from mcp.server.mcpserver.tools.base import Tool
 from mcp_types import ToolAnnotations
 from pydantic import AfterValidator, BaseModel, Field, create_model
 
-from paymo_mcp.client import MAX_LIMIT, build_include, build_where
+from paymo_mcp.client import MAX_LIMIT, PaymoError, build_include, build_where
 from paymo_mcp.models.common import Id, InputModel, ListFilters
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.toolkit import compact_schema, make_tool
@@ -201,7 +201,20 @@ class ResourceTools:
             return {"id": args.id, "deleted": True}
 
         cascade = f" Also deletes {spec.cascade}." if spec.cascade else ""
+
+        async def question(arguments: dict[str, Any], app: AppContext) -> str | None:
+            record_id = arguments.get("id")
+            if not isinstance(record_id, int) or isinstance(record_id, bool) or record_id < 1:
+                return None  # the arguments are wrong: the tool rejects them without asking
+            try:
+                record = await app.client.get(spec.path, spec.key, record_id)
+            except PaymoError:
+                return None  # e.g. not found: the delete itself reports it
+            label = f" {record['name']!r}" if isinstance(record.get("name"), str) else ""
+            return f"Delete {spec.noun} {record_id}{label}?{cascade} This cannot be undone."
+
         return make_tool(
+            confirm=question,
             name=f"delete_{spec.singular}",
             description=f"Delete {spec.a_noun} permanently.{cascade}",
             input_model=args_model,

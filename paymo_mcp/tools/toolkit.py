@@ -11,14 +11,15 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
-from mcp.server.mcpserver import Context
+from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.resolve import build_resolver_plans, find_resolved_parameters
 from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from paymo_mcp.client import PaymoError
 from paymo_mcp.server.context import AppContext, app_context
@@ -26,6 +27,28 @@ from paymo_mcp.server.context import AppContext, app_context
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[Any, AppContext, Context[Any, Any]], Awaitable[Any]]
+# Given the raw arguments, the question to put to the user, or None when there is nothing to ask.
+Question = Callable[[dict[str, Any], AppContext], Awaitable[str | None]]
+
+
+class Confirmation(BaseModel):
+    """What the user answers when a destructive call asks first."""
+
+    confirm: bool = Field(description="Yes, go ahead.")
+
+
+def _confirming(question: Question) -> Callable[..., Awaitable[Any]]:
+    """A resolver asking the user through elicitation, when the client can and settings want it."""
+
+    async def ask(arguments: dict[str, Any], ctx: Context[Any, Any]) -> Elicit[Confirmation] | Confirmation:
+        app = app_context(ctx)
+        capabilities = ctx.client_capabilities
+        if not app.settings.confirm_deletes or capabilities is None or capabilities.elicitation is None:
+            return Confirmation(confirm=True)
+        message = await question(arguments, app)
+        return Confirmation(confirm=True) if message is None else Elicit(message, Confirmation)
+
+    return ask
 
 
 class RawArguments(ArgModelBase):
@@ -104,13 +127,21 @@ def make_tool(
     output_model: type[BaseModel] | None = None,
     input_schema: dict[str, Any] | None = None,
     title: str | None = None,
+    confirm: Question | None = None,
 ) -> Tool:
     """Build a Tool whose schema is `input_model`'s and whose body is `handler(args, app, ctx)`.
 
     The handler returns a dict (structured content) or a CallToolResult; PaymoError becomes a ToolError.
+    With `confirm`, the user is asked first (elicitation) and a refusal ends the call with nothing done.
     """
 
-    async def run(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
+    async def run(
+        arguments: dict[str, Any], ctx: Context[Any, Any], confirmation: Any = None
+    ) -> CallToolResult:
+        if confirmation is not None and not (
+            isinstance(confirmation, AcceptedElicitation) and confirmation.data.confirm
+        ):
+            raise ToolError("Nothing was done: the user did not confirm.")
         args = parse_arguments(input_model, arguments)
         app = app_context(ctx)
         try:
@@ -120,6 +151,12 @@ def make_tool(
         return result if isinstance(result, CallToolResult) else tool_result(result)
 
     run.__name__ = name
+    resolved: dict[str, Any] = {}
+    if confirm is not None:
+        run.__annotations__["confirmation"] = Annotated[
+            ElicitationResult[Confirmation], Resolve(_confirming(confirm))
+        ]
+        resolved = find_resolved_parameters(run)
     schema = input_schema if input_schema is not None else compact_schema(input_model.model_json_schema())
     return Tool(
         fn=run,
@@ -135,6 +172,8 @@ def make_tool(
         is_async=True,
         context_kwarg="ctx",
         annotations=annotations,
+        resolved_params=resolved,
+        resolver_plans=build_resolver_plans(resolved, {"arguments"}),
     )
 
 

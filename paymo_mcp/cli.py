@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     sb.add_argument("--host", default="127.0.0.1", dest="sandbox_host")
     sb.add_argument("--api-key", dest="sandbox_api_key")
     sb.add_argument("--db", help="SQLite file to keep the sandbox's data in (default: in memory)")
+    sub.add_parser("tools", help="list the tools with one-line summaries")
+    call = sub.add_parser("call", help="call one tool: paymo-mcp call list_tasks '{\"limit\": 5}'")
+    call.add_argument("tool")
+    call.add_argument("arguments", nargs="?", default="{}", help="JSON object of arguments")
     return p
 
 
@@ -68,30 +72,41 @@ def _configure_logging(level: str) -> None:
     )
 
 
+class _Backend:
+    """The Paymo the command talks to: the configured account, or an embedded sandbox (--sandbox)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.sandbox: Any = None
+        extra: dict[str, Any] = {}
+        if args.sandbox:
+            from paymo_mcp.sandbox import SandboxServer
+
+            self.sandbox = SandboxServer().start()
+            extra = {"base_url": self.sandbox.base_url, "api_key": SecretStr(self.sandbox.api_key)}
+            extra["sandbox"] = True
+            if not (args.state_dir or os.environ.get("PAYMO_STATE_DIR")):
+                # The sandbox starts fresh each run, so its watch state must too.
+                extra["state_dir"] = Path(tempfile.mkdtemp(prefix="paymo-mcp-sandbox-"))
+        self.settings = _settings(args, **extra)
+
+    def __enter__(self) -> Settings:
+        return self.settings
+
+    def __exit__(self, *exc: object) -> None:
+        if self.sandbox is not None:
+            self.sandbox.stop()
+
+
 def serve(args: argparse.Namespace) -> None:
-    extra: dict[str, Any] = {}
-    sandbox = None
-    if args.sandbox:
-        from paymo_mcp.sandbox import SandboxServer
+    with _Backend(args) as settings:
+        from paymo_mcp.server.app import build_server
 
-        sandbox = SandboxServer().start()
-        extra = {"base_url": sandbox.base_url, "api_key": SecretStr(sandbox.api_key), "sandbox": True}
-        if not (args.state_dir or os.environ.get("PAYMO_STATE_DIR")):
-            # The sandbox starts fresh each run, so its watch state must too.
-            extra["state_dir"] = Path(tempfile.mkdtemp(prefix="paymo-mcp-sandbox-"))
-    settings = _settings(args, **extra)
-    from paymo_mcp.server.app import build_server
-
-    server = build_server(settings)
-    _configure_logging(args.log_level)
-    try:
+        server = build_server(settings)
+        _configure_logging(args.log_level)
         if args.transport == "stdio":
             server.run("stdio")
         else:
             _serve_http(server, args)
-    finally:
-        if sandbox is not None:
-            sandbox.stop()
 
 
 def _serve_http(server: Any, args: argparse.Namespace) -> None:
@@ -118,6 +133,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             from paymo_mcp.sandbox import run_sandbox
 
             run_sandbox(args.sandbox_port, args.sandbox_api_key, args.db, host=args.sandbox_host)
+        elif args.command in ("tools", "call"):
+            from paymo_mcp import shell
+
+            _configure_logging(args.log_level)
+            with _Backend(args) as settings:
+                if args.command == "tools":
+                    code = shell.list_tools(settings)
+                else:
+                    code = shell.call_tool(settings, args.tool, args.arguments)
+            raise SystemExit(code)
         else:
             serve(args)
     except ValueError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -202,8 +202,12 @@ class PaymoClient:
         order: str | None = None,
         limit: int = 50,
         page_size: int | None = None,
+        on_page: Callable[[int, int], Awaitable[None]] | None = None,
     ) -> list[dict[str, Any]]:
-        """Up to `limit` records, fetched page by page (`page`/`page_size`), never more pages than needed."""
+        """Up to `limit` records, fetched page by page (`page`/`page_size`), never more pages than needed.
+
+        `on_page(fetched, limit)` runs after each page (progress notifications for long lists).
+        """
         limit = max(1, min(limit, MAX_LIMIT))
         size = min(page_size or MAX_PAGE_SIZE, limit)
         params: dict[str, Any] = {}
@@ -218,6 +222,8 @@ class PaymoClient:
             out.extend(records[: limit - len(out)])
             if len(records) < size:
                 break
+            if on_page is not None:
+                await on_page(len(out), limit)
             page += 1
         return out
 

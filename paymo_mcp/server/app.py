@@ -14,7 +14,9 @@ from paymo_mcp import __version__
 from paymo_mcp.client import PaymoClient, RetryPolicy
 from paymo_mcp.config import Settings
 from paymo_mcp.server.context import AppContext
+from paymo_mcp.server.prompts import add_prompts
 from paymo_mcp.tools.generator import resource_tools
+from paymo_mcp.tools.invoice_from_time import invoice_from_time_tool
 from paymo_mcp.tools.lookups import lookup_tools
 from paymo_mcp.tools.resources import RESOURCES
 
@@ -31,6 +33,8 @@ def build_tools(settings: Settings) -> list[Tool]:
     for spec in RESOURCES:
         if spec.name in settings.toolsets:
             tools += resource_tools(spec, read_only=settings.read_only)
+    if {"invoices", "time_entries"} <= set(settings.toolsets) and not settings.read_only:
+        tools.append(invoice_from_time_tool())
     if "lookups" in settings.toolsets:
         tools += lookup_tools()
     if "api" in settings.toolsets:
@@ -72,6 +76,7 @@ def build_server(
         tools=build_tools(settings),
         lifespan=lifespan,
     )
+    add_prompts(server)
     # The SDK sets the root logger to INFO; one line per upstream request is noise (and stderr-bound).
     for name in ("httpx", "httpx2", "httpcore", "mcp.server.lowlevel.server"):
         logging.getLogger(name).setLevel(logging.WARNING)

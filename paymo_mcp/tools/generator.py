@@ -95,6 +95,9 @@ class ResourceTools:
         output = create_model(f"{spec.name.title().replace('_', '')}Page", **page_fields)
 
         async def handler(args: Any, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
+            async def progress(fetched: int, limit: int) -> None:
+                await ctx.report_progress(fetched, limit, f"{fetched} {spec.plural_noun} so far")
+
             records = await app.client.list(
                 spec.path,
                 spec.key,
@@ -102,6 +105,7 @@ class ResourceTools:
                 include=build_include(args.include),
                 order=args.order,
                 limit=args.limit,
+                on_page=progress,
             )
             return {
                 spec.name: [_select(r, args.fields) for r in records],

@@ -1,0 +1,174 @@
+"""create_invoice_from_time: a client's unbilled time in a date range -> one draft invoice whose lines
+link those entries (so Paymo marks them billed). A workflow the Paymo module does not have."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools.base import Tool
+from mcp_types import ToolAnnotations
+from pydantic import Field, model_validator
+
+from paymo_mcp.client import Condition, build_where
+from paymo_mcp.client.paymo import MAX_LIMIT
+from paymo_mcp.models.common import Date, Id, InputModel
+from paymo_mcp.models.invoices import Currency, Percent
+from paymo_mcp.server.context import AppContext
+from paymo_mcp.tools.toolkit import make_tool
+
+
+class InvoiceFromTime(InputModel):
+    client_id: Id = Field(description="Client whose unbilled time to invoice (list_clients).")
+    start: Date = Field(description="First day of time to include, YYYY-MM-DD.")
+    end: Date = Field(description="Last day of time to include, YYYY-MM-DD (inclusive).")
+    group_by: Literal["task", "project"] = Field("task", description="One invoice line per task or project.")
+    price_per_hour: float | None = Field(
+        None, ge=0, description="Rate for every line; default: task, else project, else company rate."
+    )
+    currency: Currency | None = None
+    tax: Percent | None = Field(None, description="Tax percent on every line.")
+    due_date: Date | None = Field(None, description="Due date, YYYY-MM-DD.")
+    title: str | None = Field(None, description="Invoice title.")
+    dry_run: bool = Field(False, description="true: show the invoice that would be made, create nothing.")
+
+    @model_validator(mode="after")
+    def _range(self) -> InvoiceFromTime:
+        if self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+def _rate(value: Any) -> float | None:
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        return None
+    return rate if rate > 0 else None
+
+
+def preview_totals(items: list[dict[str, Any]], tax: float | None) -> dict[str, float]:
+    """Paymo's arithmetic (paymo-api.md §10.5): subtotal, tax on the taxed lines, total."""
+    subtotal = round(sum(i["price_unit"] * i["quantity"] for i in items), 2)
+    taxed = sum(i["price_unit"] * i["quantity"] for i in items if i.get("apply_tax"))
+    tax_amount = round(taxed * (tax or 0) / 100, 2)
+    return {"subtotal": subtotal, "tax_amount": tax_amount, "total": round(subtotal + tax_amount, 2)}
+
+
+async def _gather(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
+    client = app.client
+    interval = [
+        f"{args.start.isoformat()}T00:00:00Z",
+        f"{(args.end + timedelta(days=1)).isoformat()}T00:00:00Z",
+    ]
+    where = build_where(
+        [
+            Condition("client_id", "=", args.client_id),
+            Condition("billed", "=", False),
+            Condition("time_interval", "in", interval),
+        ]
+    )
+
+    async def progress(fetched: int, limit: int) -> None:
+        await ctx.report_progress(fetched, None, f"{fetched} time entries gathered")
+
+    entries = await client.list("entries", "entries", where=where, limit=MAX_LIMIT, on_page=progress)
+    entries = [e for e in entries if not e.get("billed") and e.get("end_time", "") is not None]
+    if not entries:
+        raise ToolError(
+            f"No unbilled time for client {args.client_id} between {args.start} and {args.end}; "
+            "nothing to invoice (list_time_entries shows what there is)."
+        )
+    task_ids = sorted({e["task_id"] for e in entries})
+    tasks = {
+        t["id"]: t
+        for t in await client.list(
+            "tasks", "tasks", where=build_where([Condition("id", "in", task_ids)]), limit=MAX_LIMIT
+        )
+    }
+    project_ids = sorted({int(t["project_id"]) for t in tasks.values() if t.get("project_id")})
+    projects = {
+        p["id"]: p
+        for p in await client.list(
+            "projects", "projects", where=build_where([Condition("id", "in", project_ids)]), limit=MAX_LIMIT
+        )
+    }
+    company: dict[str, Any] = (await client.request("GET", "company")).get("company", {})
+    return {"entries": entries, "tasks": tasks, "projects": projects, "company": company}
+
+
+def _lines(args: InvoiceFromTime, found: dict[str, Any]) -> list[dict[str, Any]]:
+    tasks, projects, company = found["tasks"], found["projects"], found["company"]
+    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for entry in found["entries"]:
+        task = tasks.get(entry["task_id"], {})
+        key = entry["task_id"] if args.group_by == "task" else task.get("project_id", 0)
+        groups[key].append(entry)
+    lines = []
+    for key, group in sorted(groups.items()):
+        task = tasks.get(group[0]["task_id"], {})
+        project = projects.get(task.get("project_id"), {})
+        rate = args.price_per_hour
+        if rate is None:
+            sources: tuple[Any, ...] = (task.get("price_per_hour"), project.get("price_per_hour"))
+            if args.group_by == "project":
+                sources = (project.get("price_per_hour"),)
+            rate = next((r for r in map(_rate, (*sources, company.get("default_price_per_hour"))) if r), 0.0)
+        seconds = sum(int(e.get("duration") or 0) for e in group)
+        name = task.get("name") if args.group_by == "task" else project.get("name")
+        days = sorted(str(e.get("date") or e.get("start_time", ""))[:10] for e in group)
+        lines.append(
+            {
+                "item": name or f"{args.group_by.capitalize()} {key}",
+                "description": f"{len(group)} time entries, {days[0]} to {days[-1]}",
+                "price_unit": round(rate, 2),
+                "quantity": round(seconds / 3600, 2),
+                "apply_tax": args.tax is not None,
+                "entries": sorted(e["id"] for e in group),
+            }
+        )
+    return lines
+
+
+async def _handler(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
+    found = await _gather(args, app, ctx)
+    items = _lines(args, found)
+    body: dict[str, Any] = {
+        "client_id": args.client_id,
+        "currency": args.currency or found["company"].get("default_currency") or "USD",
+        "date": date.today().isoformat(),
+        "items": items,
+    }
+    for field in ("tax", "title"):
+        if getattr(args, field) is not None:
+            body[field] = getattr(args, field)
+    if args.due_date is not None:
+        body["due_date"] = args.due_date.isoformat()
+    hours = round(sum(i["quantity"] for i in items), 2)
+    if args.dry_run:
+        return {"dry_run": True, "hours": hours, "invoice": {**body, **preview_totals(items, args.tax)}}
+    created = await app.client.create("invoices", "invoices", body)
+    invoice = await app.client.get("invoices", "invoices", created["id"], include="invoiceitems")
+    return {"dry_run": False, "hours": hours, "invoice": invoice}
+
+
+def invoice_from_time_tool() -> Tool:
+    return make_tool(
+        name="create_invoice_from_time",
+        description=(
+            "Invoice a client's unbilled time in a date range: one draft invoice, a line per task or "
+            "project, linked to the entries so Paymo marks them billed. Try dry_run=true first."
+        ),
+        input_model=InvoiceFromTime,
+        handler=_handler,
+        annotations=ToolAnnotations(
+            title="Invoice unbilled time",
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=False,
+            open_world_hint=True,
+        ),
+    )

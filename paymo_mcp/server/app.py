@@ -15,6 +15,7 @@ from paymo_mcp.client import PaymoClient, RetryPolicy
 from paymo_mcp.config import Settings
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.server.prompts import add_prompts
+from paymo_mcp.server.resources import add_resources
 from paymo_mcp.tools.generator import resource_tools
 from paymo_mcp.tools.invoice_from_time import invoice_from_time_tool
 from paymo_mcp.tools.lookups import lookup_tools
@@ -54,6 +55,7 @@ def build_server(
             "or run `paymo-mcp --sandbox` to try the server against a local sandbox."
         )
     api_key = settings.api_key
+    holder: dict[str, AppContext] = {}  # the lifespan's AppContext, for handlers without a request context
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
@@ -66,7 +68,11 @@ def build_server(
             transport=transport,
         )
         async with client:
-            yield AppContext(client=client, settings=settings)
+            holder["app"] = app = AppContext(client=client, settings=settings)
+            try:
+                yield app
+            finally:
+                holder.pop("app", None)
 
     server: MCPServer[AppContext] = MCPServer(
         "paymo-mcp",
@@ -77,6 +83,7 @@ def build_server(
         lifespan=lifespan,
     )
     add_prompts(server)
+    add_resources(server, holder)
     # The SDK sets the root logger to INFO; one line per upstream request is noise (and stderr-bound).
     for name in ("httpx", "httpx2", "httpcore", "mcp.server.lowlevel.server"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -36,11 +36,21 @@ class RateLimitPacer:
         self._left: float | None = None  # requests we may still send in this window
         self._window_start: float | None = None
         self._blocked_until = 0.0
+        # Until the first response shows the budget, one request probes while the others wait.
+        self._probing = False
+        self._learned = anyio.Event()
         self.waited_s = 0.0  # total time spent pacing, for benchmarks and tests
 
     async def acquire(self) -> float:
         """Wait until a request may be sent; returns the send time to pass to `observe`."""
         while True:
+            if not self._learned.is_set():
+                if self._probing:
+                    with anyio.move_on_after(5):
+                        await self._learned.wait()
+                    continue
+                self._probing = True
+                return self._clock()
             async with self._lock:
                 now = self._clock()
                 wait = self._blocked_until - now
@@ -60,8 +70,13 @@ class RateLimitPacer:
             self.waited_s += wait
             await anyio.sleep(wait)
 
+    def abandon(self) -> None:
+        """A request got no response: let another request probe for the budget."""
+        self._probing = False
+
     def observe(self, sent_at: float, headers: Mapping[str, str], retry_after: float | None = None) -> None:
         """Learn from a response's headers (and a 429's Retry-After)."""
+        self._learned.set()
         limit = _number(headers, "x-ratelimit-limit")
         remaining = _number(headers, "x-ratelimit-remaining")
         period = _number(headers, "x-ratelimit-decay-period")

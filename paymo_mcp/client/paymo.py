@@ -120,6 +120,8 @@ class PaymoClient:
                     method, path, params=params, json=json_body, headers=headers, content=content
                 )
             except httpx.TransportError as exc:
+                if self.pacer:
+                    self.pacer.abandon()
                 retry = self.retry.may_retry_exception(method, exc)
                 if retry and self._time_left(started, attempt, None):
                     await anyio.sleep(self.retry.delay(attempt))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -14,8 +15,33 @@ from paymo_mcp.config import Settings
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
 
-# A canary: no output of the test session may ever contain it (see test_secrets.py).
+# A canary: no output of the test session may ever contain it. Every log record of the session and
+# every tool answer the helpers below see is kept, and checked for it when the session ends.
 CANARY_KEY = "canary-key-5d1f9e2b7a"
+TRANSCRIPT: list[str] = []
+
+
+class _Recorder(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            TRANSCRIPT.append(self.format(record))
+        except Exception:  # a record that cannot be formatted cannot leak either
+            TRANSCRIPT.append(str(record.msg))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    recorder = _Recorder(level=logging.DEBUG)
+    recorder.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s %(exc_text)s"))
+    logging.getLogger().addHandler(recorder)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    leaks = [line for line in TRANSCRIPT if CANARY_KEY in line]
+    if leaks:
+        print(f"\nSECRET LEAK: the canary API key appeared in {len(leaks)} outputs, e.g. {leaks[0][:200]!r}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    else:
+        print(f"\ncanary check: 0 of {len(TRANSCRIPT)} recorded outputs contain the API key")
 
 
 @pytest.fixture
@@ -68,6 +94,7 @@ async def call(client: Client, tool: str, args: dict[str, Any] | None = None) ->
     """The structured result of a tool call that must succeed."""
     result = await client.call_tool(tool, args or {})
     text = result.content[0].text if result.content else ""  # type: ignore[union-attr]
+    TRANSCRIPT.append(text)
     assert not result.is_error, f"{tool} failed: {text}"
     return result.structured_content
 
@@ -77,5 +104,6 @@ async def fails(client: Client, tool: str, args: dict[str, Any] | None = None) -
     result = await client.call_tool(tool, args or {})
     assert result.is_error, f"{tool} unexpectedly succeeded: {result.structured_content}"
     text: str = result.content[0].text  # type: ignore[union-attr]
+    TRANSCRIPT.append(text)
     assert "Traceback" not in text and "\n" not in text.strip(), text
     return text

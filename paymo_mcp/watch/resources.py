@@ -1,0 +1,41 @@
+"""The watchable resources: our name -> Paymo's model name (in hook events), endpoint and envelope key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class WatchResource:
+    """One watchable Paymo resource."""
+
+    name: str  # as in tool names and webhook paths: "time_entries"
+    model: str  # as in hook events: "Entry"
+    path: str  # endpoint relative to the API base: "entries"
+    key: str  # envelope key of list responses
+
+    @property
+    def insert_event(self) -> str:
+        """The hook event for a new record of this resource."""
+        return f"model.insert.{self.model}"
+
+
+WATCH_RESOURCES: dict[str, WatchResource] = {
+    r.name: r
+    for r in (
+        WatchResource("tasks", "Task", "tasks", "tasks"),
+        WatchResource("tasklists", "Tasklist", "tasklists", "tasklists"),
+        WatchResource("projects", "Project", "projects", "projects"),
+        WatchResource("clients", "Client", "clients", "clients"),
+        WatchResource("invoices", "Invoice", "invoices", "invoices"),
+        WatchResource("time_entries", "Entry", "entries", "entries"),
+    )
+}
+
+
+def watch_resource(name: str) -> WatchResource:
+    """The resource called `name`; a KeyError names the ones that exist."""
+    try:
+        return WATCH_RESOURCES[name]
+    except KeyError:
+        raise KeyError(f"unknown watch resource {name!r}; one of {', '.join(WATCH_RESOURCES)}") from None

@@ -1,0 +1,91 @@
+"""The watch store interface: durable events, per-watcher delivery, poll cursors and hook records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from paymo_mcp.watch.records import HookRecord, TakeResult
+from paymo_mcp.watch.sqlite_store import SqliteWatchStore
+
+__all__ = ["STORE_FILE", "SqliteWatchStore", "WatchStore", "open_store"]
+
+STORE_FILE = "watch.sqlite3"
+
+
+@runtime_checkable
+class WatchStore(Protocol):
+    """Everything the watch layer keeps; a shared database can replace the SQLite default.
+
+    Contract for `take` (what makes watching exactly-once): the records returned are marked delivered
+    to that watcher in the same transaction that selects them, so no record reaches a watcher twice,
+    even from two processes; a record is never passed over because a later one was returned first.
+    """
+
+    async def add_events(self, resource: str, records: list[dict[str, Any]]) -> int:
+        """Store new records (each needs an `id`), ignoring known ones; returns how many were new."""
+        ...
+
+    async def take(
+        self,
+        resource: str,
+        watcher: str,
+        limit: int,
+        since: datetime | str | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> TakeResult:
+        """Up to `limit` records not yet given to this watcher, oldest first, and how many more wait.
+
+        A new watcher starts from now (records stored from here on, unless Paymo stamped them well
+        before now), or at `since` (records created at or after it, whenever they are stored);
+        `since` is ignored for a watcher that exists: its cursor wins. `filters` are equalities on
+        top-level record fields, applied before `limit`; `remaining` counts matching records only.
+        """
+        ...
+
+    async def watcher_exists(self, resource: str, watcher: str) -> bool:
+        """Whether this watcher has taken from this resource before."""
+        ...
+
+    async def high_water(self, resource: str) -> int | None:
+        """The poller's cursor: the highest Paymo id it has stored for the resource, None before any poll."""
+        ...
+
+    async def set_high_water(self, resource: str, record_id: int) -> None:
+        """Move the poller's cursor forward (never back: two pollers may race)."""
+        ...
+
+    async def save_hook(self, hook: HookRecord) -> None:
+        """Insert or replace a hook record (by hook id)."""
+        ...
+
+    async def list_hooks(self, resource: str | None = None) -> list[HookRecord]:
+        """All hook records, or those of one resource."""
+        ...
+
+    async def get_hook_by_resource(self, resource: str, target_url: str) -> HookRecord | None:
+        """The hook registered for this resource and target URL, if any."""
+        ...
+
+    async def delete_hook(self, hook_id: int) -> bool:
+        """Forget a hook record; whether it existed."""
+        ...
+
+    async def prune(self, older_than: datetime) -> int:
+        """Drop payloads of events received before `older_than` that every watcher has passed.
+
+        Their ids stay, so a repeated delivery is still recognised and never returned again.
+        Returns how many events were pruned.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Release the store's resources."""
+        ...
+
+
+def open_store(state_dir: str | Path) -> WatchStore:
+    """The default store: SQLite in `<state_dir>/watch.sqlite3` (the directory is created)."""
+    return SqliteWatchStore(Path(state_dir) / STORE_FILE)

@@ -1,0 +1,33 @@
+"""Fixtures for the watch layer: an async backend, a store in a temporary state directory, records."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from paymo_mcp.watch import SqliteWatchStore
+from tests.watch.watch_records import MakeRecord, make_record
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "watch.sqlite3"
+
+
+@pytest.fixture
+async def store(store_path: Path) -> AsyncIterator[SqliteWatchStore]:
+    opened = SqliteWatchStore(store_path)
+    yield opened
+    await opened.aclose()
+
+
+@pytest.fixture
+def rec() -> MakeRecord:
+    return make_record

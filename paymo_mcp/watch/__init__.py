@@ -4,6 +4,7 @@ Webhook deliveries (`receiver`) and polls (`poller`) feed one store (`store.Watc
 default); `watch_new_<resource>` tools take from it.
 """
 
+from paymo_mcp.watch.receiver import webhook_path, webhook_routes
 from paymo_mcp.watch.records import HookRecord, TakeResult
 from paymo_mcp.watch.resources import WATCH_RESOURCES, WatchResource, watch_resource
 from paymo_mcp.watch.signature import sign, verify
@@ -21,4 +22,6 @@ __all__ = [
     "sign",
     "verify",
     "watch_resource",
+    "webhook_path",
+    "webhook_routes",
 ]

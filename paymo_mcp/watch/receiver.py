@@ -1,0 +1,109 @@
+"""The webhook endpoint Paymo calls: verify the signature, store the new record durably, answer fast.
+
+`POST /webhooks/paymo/{resource}` answers 200 only after the record is committed, so Paymo's
+delivery is never acknowledged for something that could still be lost; subscribers are told after
+the response is sent. Secrets and signatures never reach a log line or a response.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from paymo_mcp.watch.records import HookRecord, record_id_of
+from paymo_mcp.watch.resources import WATCH_RESOURCES
+from paymo_mcp.watch.signature import verify
+from paymo_mcp.watch.store import WatchStore
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/paymo/{resource}"
+MAX_BODY_BYTES = 1024 * 1024
+OnEvent = Callable[[str], Awaitable[None]]
+
+
+def webhook_path(resource: str) -> str:
+    """The path Paymo should call for a resource; join it to the public base URL for `target_url`."""
+    return WEBHOOK_PATH.format(resource=resource)
+
+
+def _refuse(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"message": message}, status_code=status)
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    """The raw body, or None as soon as it is known to exceed `limit` (without reading the rest)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def _candidates(hooks: list[HookRecord], hook_header: str | None) -> list[HookRecord]:
+    """The hooks whose secret may have signed this delivery: the one it names, else all of the resource."""
+    if hook_header and hook_header.strip().isdigit():
+        named = [h for h in hooks if h.hook_id == int(hook_header)]
+        if named:
+            return named
+    return hooks
+
+
+async def _notify(on_event: OnEvent, resource: str) -> None:
+    try:
+        await on_event(resource)
+    except Exception:
+        # The record is stored; a failed notification must not turn into a failed delivery.
+        logger.exception("notifying watchers of new %s failed", resource)
+
+
+def webhook_routes(
+    store: WatchStore, on_event: OnEvent | None = None, *, max_body: int = MAX_BODY_BYTES
+) -> list[Route]:
+    """Starlette routes serving Paymo's `model.insert.*` deliveries for the watchable resources."""
+
+    async def receive(request: Request) -> Response:
+        resource = request.path_params["resource"]
+        spec = WATCH_RESOURCES.get(resource)
+        if spec is None:
+            return _refuse(404, f"no webhook endpoint for {resource!r}")
+        body = await _read_capped(request, max_body)
+        if body is None:
+            return _refuse(413, f"delivery larger than {max_body} bytes")
+        hooks = await store.list_hooks(resource)
+        if not hooks:
+            logger.warning("refused a %s delivery: no hook is registered for it", resource)
+            return _refuse(401, f"no webhook is registered for {resource}")
+        signature = request.headers.get("x-paymo-signature")
+        candidates = _candidates(hooks, request.headers.get("x-paymo-webhook"))
+        if not any(verify(h.secret.get_secret_value(), body, signature) for h in candidates):
+            logger.warning("refused a %s delivery: missing or invalid signature", resource)
+            return _refuse(401, "missing or invalid X-Paymo-Signature")
+        event = request.headers.get("x-paymo-event", "")
+        if event != spec.insert_event:
+            # Signed but not an insert of this resource (a wildcard hook, an update): nothing to keep.
+            return JSONResponse({"status": "ignored"})
+        try:
+            record: Any = json.loads(body)
+            if not isinstance(record, dict):
+                raise ValueError("not an object")
+            record_id = record_id_of(record)
+        except ValueError:
+            return _refuse(400, "the body must be a JSON object with an integer id")
+        added = await store.add_events(resource, [record])
+        logger.debug("webhook %s: %s %s", event, resource, record_id if added else f"{record_id} (repeat)")
+        background = BackgroundTask(_notify, on_event, resource) if added and on_event else None
+        return JSONResponse({"status": "stored" if added else "duplicate"}, background=background)
+
+    return [Route(WEBHOOK_PATH, receive, methods=["POST"], name="paymo_webhook")]

@@ -4,6 +4,7 @@ Webhook deliveries (`receiver`) and polls (`poller`) feed one store (`store.Watc
 default); `watch_new_<resource>` tools take from it.
 """
 
+from paymo_mcp.watch.poller import backfill, pages_after, poll_new, where_after
 from paymo_mcp.watch.receiver import webhook_path, webhook_routes
 from paymo_mcp.watch.records import HookRecord, TakeResult
 from paymo_mcp.watch.resources import WATCH_RESOURCES, WatchResource, watch_resource
@@ -18,10 +19,14 @@ __all__ = [
     "TakeResult",
     "WatchResource",
     "WatchStore",
+    "backfill",
     "open_store",
+    "pages_after",
+    "poll_new",
     "sign",
     "verify",
     "watch_resource",
     "webhook_path",
     "webhook_routes",
+    "where_after",
 ]

@@ -1,0 +1,78 @@
+"""`/__sandbox/*`: the test controls (faults, request log, rate limit, reset, webhook flush); no auth."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from paymo_mcp.sandbox.errors import ApiError, bad_request
+from paymo_mcp.sandbox.faults import parse_fault
+from paymo_mcp.sandbox.ratelimit import DEFAULT_LIMIT, DEFAULT_PERIOD_S
+
+if TYPE_CHECKING:
+    from paymo_mcp.sandbox.app import Sandbox
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise bad_request(f"Malformed JSON body: {exc}") from None
+    if not isinstance(body, dict):
+        raise bad_request("The JSON body must be an object")
+    return body
+
+
+def control_routes(sandbox: Sandbox) -> list[Route]:
+    async def faults(request: Request) -> Response:
+        if request.method == "DELETE":
+            sandbox.faults.clear()
+        elif request.method == "POST":
+            sandbox.faults.add(parse_fault(await _json(request)))
+        return JSONResponse({"faults": sandbox.faults.pending()})
+
+    async def requests(request: Request) -> Response:
+        if request.method == "DELETE":
+            sandbox.requests.clear()
+        return JSONResponse(sandbox.requests.entries())
+
+    async def rate_limit(request: Request) -> Response:
+        body = await _json(request)
+        limit, period = body.get("limit", DEFAULT_LIMIT), body.get("period_s", DEFAULT_PERIOD_S)
+        if not isinstance(limit, int) or limit < 1 or not isinstance(period, int | float) or period <= 0:
+            raise bad_request("limit must be a positive integer and period_s a positive number of seconds")
+        sandbox.limiter.configure(limit, float(period))
+        return JSONResponse({"limit": limit, "period_s": period})
+
+    async def reset(request: Request) -> Response:
+        sandbox.reset()
+        return JSONResponse({"reset": True})
+
+    async def flush_webhooks(request: Request) -> Response:
+        delivered = await sandbox.flush_webhooks()
+        return JSONResponse({"delivered": delivered, "deliveries": sandbox.webhooks.log})
+
+    def guarded(handler: Any) -> Any:
+        async def run(request: Request) -> Response:
+            try:
+                response: Response = await handler(request)
+                return response
+            except ApiError as error:
+                return JSONResponse({"message": error.message}, status_code=error.status)
+
+        return run
+
+    return [
+        Route("/__sandbox/faults", guarded(faults), methods=["GET", "POST", "DELETE"]),
+        Route("/__sandbox/requests", guarded(requests), methods=["GET", "DELETE"]),
+        Route("/__sandbox/rate_limit", guarded(rate_limit), methods=["POST"]),
+        Route("/__sandbox/reset", guarded(reset), methods=["POST"]),
+        Route("/__sandbox/flush_webhooks", guarded(flush_webhooks), methods=["POST"]),
+    ]

@@ -354,7 +354,7 @@ class SqliteWatchStore:
 
     async def prune(self, older_than: datetime) -> int:
         """Drop payloads of events received before `older_than` that every watcher has passed."""
-        cutoff = older_than.timestamp()
+        cutoff = to_epoch(older_than)
 
         def prune(conn: sqlite3.Connection) -> int:
             with self._write(conn):

@@ -1,4 +1,4 @@
-"""Paymo datetimes ("2014-07-25T11:16:24Z") to aware UTC datetimes and Unix seconds, and back."""
+"""Paymo datetimes ("2014-07-25T11:16:24Z", or with an offset) to aware UTC datetimes and Unix seconds."""
 
 from __future__ import annotations
 
@@ -23,13 +23,3 @@ def parse_datetime(value: str | datetime) -> datetime:
 def to_epoch(value: str | datetime) -> float:
     """Unix seconds of an ISO 8601 string or datetime (naive means UTC)."""
     return parse_datetime(value).timestamp()
-
-
-def from_epoch(seconds: float) -> datetime:
-    """The aware UTC datetime of Unix seconds."""
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-def paymo_format(value: datetime) -> str:
-    """The form Paymo writes: second precision, UTC, a Z suffix."""
-    return parse_datetime(value).strftime("%Y-%m-%dT%H:%M:%SZ")

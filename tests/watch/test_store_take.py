@@ -154,6 +154,12 @@ async def test_since_accepts_offsets_and_naive_datetimes_as_utc(
     assert [r["id"] for r in (await store.take("tasks", "b", 10, since=naive)).records] == [1, 2]
 
 
+async def test_a_since_that_is_not_a_date_time_is_refused(store: SqliteWatchStore) -> None:
+    with pytest.raises(ValueError, match="ISO 8601"):
+        await store.take("tasks", "w", 10, since="yesterday")
+    assert not await store.watcher_exists("tasks", "w")
+
+
 async def test_backfilled_old_records_reach_since_watchers_only(
     store: SqliteWatchStore, rec: MakeRecord
 ) -> None:

@@ -19,6 +19,7 @@ _SYMBOL = re.compile(r"(>=|<=|!=|<>|=|>|<)")
 _WORD = re.compile(r"(not\s+like|not\s+in|like|in)(?=[\s(\"'])", re.IGNORECASE)
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _AND_HERE = re.compile(r"and\s+", re.IGNORECASE)
+_OR = re.compile(r"\s+or\s+", re.IGNORECASE)
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -128,6 +129,8 @@ class _Parser:
         raw = self.text[self.pos : end].strip()
         if not raw:
             raise self.fail("expected a value")
+        if _OR.search(raw):
+            raise self.fail("`or` is not supported (conditions are joined with `and` only)")
         self.pos = end
         return Literal(raw)
 

@@ -58,10 +58,10 @@ class EntryBehaviour(Behaviour):
         if start is not None and (day is not None or duration is not None):
             raise bad_request("Give either start_time (and end_time) or date and duration, not both")
         missing = [] if values.get("task_id") is not None else ["task_id"]
-        if start is None and day is None and duration is None:
-            missing.append("start_time and end_time, or date and duration")
-        elif start is None and end is not None:
+        if start is None and end is not None:
             missing.append("start_time")
+        elif start is None and day is None and duration is None:
+            missing.append("start_time and end_time, or date and duration")
         elif start is None:
             missing += [name for name, value in (("date", day), ("duration", duration)) if value is None]
         if missing:

@@ -57,7 +57,7 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
 
     async def flush_webhooks(request: Request) -> Response:
         delivered = await sandbox.flush_webhooks()
-        return JSONResponse({"delivered": delivered, "deliveries": sandbox.webhooks.log})
+        return JSONResponse({"delivered": delivered, "deliveries": list(sandbox.webhooks.log)})
 
     def guarded(handler: Any) -> Any:
         async def run(request: Request) -> Response:

@@ -55,14 +55,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
-    return Settings.from_env(
-        read_only=args.read_only,
-        toolsets=parse_toolsets(args.toolsets) if args.toolsets else None,
-        confirm_deletes=False if args.no_confirm else None,
-        state_dir=args.state_dir,
-        webhook_url=args.webhook_url,
-        **extra,
-    )
+    flags: dict[str, Any] = {
+        "read_only": args.read_only,
+        "toolsets": parse_toolsets(args.toolsets) if args.toolsets else None,
+        "confirm_deletes": False if args.no_confirm else None,
+        "state_dir": args.state_dir,
+        "webhook_url": args.webhook_url,
+    }
+    # Flags the user gave win over what the backend chose (e.g. the sandbox's temporary state dir).
+    return Settings.from_env(**{**extra, **{k: v for k, v in flags.items() if v is not None}})
 
 
 def _configure_logging(level: str) -> None:

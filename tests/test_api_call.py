@@ -28,7 +28,7 @@ from paymo_mcp.config import Settings
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.api_call import MAX_BODY_CHARS, api_call_tool
-from tests.conftest import CANARY_KEY, TRANSCRIPT, control
+from tests.helpers import CANARY_KEY, TRANSCRIPT, control
 
 API_KEY = "api-call-canary-key-8c1e4f"
 BASIC = "Basic " + base64.b64encode(f"{API_KEY}:X".encode()).decode()

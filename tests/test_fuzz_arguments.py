@@ -6,21 +6,33 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
 from mcp import Client
+from mcp.server.mcpserver import MCPServer
 from pydantic import SecretStr
 
 from paymo_mcp.config import Settings
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
-from tests.conftest import CANARY_KEY, control
+from tests.helpers import CANARY_KEY, FUZZ_STATS, TRANSCRIPT, control
+from tests.schema_strategies import from_schema
 
 pytestmark = pytest.mark.anyio
 WRITES = ("POST", "PUT", "DELETE")
-FUZZ_STATS = {"cases": 0, "errors": 0}
+_SERVERS: dict[str, MCPServer] = {}
+
+
+def _server(sandbox: SandboxServer) -> MCPServer:
+    """One server for all cases (building one is the slow part); each case still opens its own session."""
+    if sandbox.base_url not in _SERVERS:
+        settings = Settings(
+            api_key=SecretStr(sandbox.api_key), base_url=sandbox.base_url, confirm_deletes=False, max_tries=1
+        )
+        _SERVERS[sandbox.base_url] = build_server(settings)
+    return _SERVERS[sandbox.base_url]
 
 
 def _surface() -> list[tuple[str, dict[str, Any]]]:
@@ -75,24 +87,18 @@ async def test_any_arguments_get_a_clean_answer(
     args = data.draw(st.one_of(valid, broken(valid, schema)), label="arguments")
     if name == "api_call":
         args = {**args, "method": "GET"} if isinstance(args, dict) else args
-    before = len(control(sandbox, "requests"))
-    server = build_server(
-        Settings(
-            api_key=SecretStr(sandbox.api_key), base_url=sandbox.base_url, confirm_deletes=False, max_tries=1
-        )
-    )
-    async with Client(server) as client:
+    httpx.delete(sandbox.base_url.replace("/api/", "/__sandbox/requests"))
+    async with Client(_server(sandbox)) as client:
         result = await client.call_tool(name, args)
     FUZZ_STATS["cases"] += 1
     text = " ".join(getattr(b, "text", "") for b in result.content)
+    TRANSCRIPT.append(text)
     assert "Traceback" not in text and CANARY_KEY not in text
     if result.is_error:
         FUZZ_STATS["errors"] += 1
         assert text.startswith(f"Error executing tool {name}:"), text
         assert "Error executing tool" in text and text.strip() != f"Error executing tool {name}", text
-        wrote = [
-            r for r in control(sandbox, "requests")[before:] if r["method"] in WRITES and r["status"] < 400
-        ]
+        wrote = [r for r in control(sandbox, "requests") if r["method"] in WRITES and r["status"] < 400]
         assert not wrote, f"{name} failed but wrote: {wrote}"
     else:
         json.loads(result.content[0].text)  # type: ignore[union-attr]

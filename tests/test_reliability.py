@@ -13,7 +13,7 @@ from mcp import Client
 from paymo_mcp.client import PaymoClient, PaymoUnavailableError, RetryPolicy
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
-from tests.conftest import call, control, fails, settings_for
+from tests.helpers import call, control, fails, settings_for
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,7 @@ import pytest
 from mcp import Client
 
 from paymo_mcp.sandbox import SandboxServer
-from tests.conftest import call, control, fails
+from tests.helpers import call, control, fails
 from tests.test_resources_roundtrip import make_world
 
 pytestmark = pytest.mark.anyio

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from tests.conftest import call, fails
+from tests.helpers import call, fails
 
 pytestmark = pytest.mark.anyio
 Ids = dict[str, int]

@@ -13,7 +13,7 @@ from paymo_mcp.client import PaymoClient
 from paymo_mcp.config import Settings
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
-from tests.conftest import CANARY_KEY, TRANSCRIPT, fails, settings_for
+from tests.helpers import CANARY_KEY, TRANSCRIPT, fails, settings_for
 
 pytestmark = pytest.mark.anyio
 

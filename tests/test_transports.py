@@ -15,7 +15,7 @@ from mcp.client.streamable_http import streamable_http_client
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
 from paymo_mcp.server.http_app import build_http_app
-from tests.conftest import settings_for
+from tests.helpers import settings_for
 from tests.servers import free_port, serving
 
 pytestmark = pytest.mark.anyio

@@ -77,6 +77,14 @@ def _without_none(annotation: Any) -> Any:
     return annotation
 
 
+def _annotated_description(annotation: Any) -> str | None:
+    """The description an `Annotated[..., Field(description=...)]` type carries, if any."""
+    for meta in getattr(annotation, "__metadata__", ()):
+        if isinstance(meta, FieldInfo) and meta.description:
+            return meta.description
+    return None
+
+
 def partial_model(
     name: str,
     source: type[BaseModel],
@@ -96,6 +104,8 @@ def partial_model(
         if field_name in clearable:
             annotation = annotation | None
         copy = FieldInfo.merge_field_infos(info, default=None)
+        if copy.description is None:
+            copy.description = _annotated_description(annotation)
         fields[field_name] = (annotation, copy)
     fields.update(extra or {})
     model: type[BaseModel] = create_model(name, __base__=base, __doc__=doc or None, **fields)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from paymo_mcp.models.common import Date, Id, InputModel, ListFilters, ReadModel, partial_model
 
@@ -19,10 +19,11 @@ def _priority(value: Any) -> Any:
     return value
 
 
+PRIORITY_HELP = "25 low, 50 normal (default), 75 high, 100 critical; the words work too."
 Priority = Annotated[
     Literal[25, 50, 75, 100],
     BeforeValidator(_priority),
-    Field(description="25 low, 50 normal (default), 75 high, 100 critical; the words work too."),
+    WithJsonSchema({"enum": [25, 50, 75, 100, *PRIORITIES]}),
 ]
 
 
@@ -61,7 +62,7 @@ class TaskCreate(InputModel):
     budget_hours: float | None = Field(None, ge=0, description="Budgeted hours.")
     price_per_hour: float | None = Field(None, ge=0, description="Hourly rate for time-based billing.")
     users: list[Id] | None = Field(None, description="Assigned user ids (list_users).")
-    priority: Priority | None = None
+    priority: Priority | None = Field(None, description=PRIORITY_HELP)
 
     @model_validator(mode="after")
     def _needs_a_place(self) -> TaskCreate:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from annotated_types import Ge, Le
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from paymo_mcp.client.query import Condition
 from paymo_mcp.models.common import Date, DateTime, Id, InputModel, ListFilters, ReadModel, partial_model
@@ -31,10 +32,14 @@ def parse_duration(value: Any) -> Any:
     raise ValueError("write a duration as seconds (5400) or like '1h30m', '90m', '1.5h', '1:30'")
 
 
+MAX_DURATION = 24 * 3600 * 31
+# The schema admits text too, so a strict client lets '1h30m' through to the parser.
 Duration = Annotated[
     int,
     BeforeValidator(parse_duration),
-    Field(ge=60, le=24 * 3600 * 31, description="Seconds, or text like '1h30m'; at least 1 minute."),
+    Ge(60),
+    Le(MAX_DURATION),
+    WithJsonSchema({"type": ["integer", "string"], "minimum": 60, "maximum": MAX_DURATION}),
 ]
 
 
@@ -81,7 +86,7 @@ class TimeEntryCreate(InputModel):
     )
     end_time: DateTime | None = Field(None, description="End (ISO 8601); needs start_time.")
     date: Date | None = Field(None, description="Day (YYYY-MM-DD) for a date + duration entry.")
-    duration: Duration | None = None
+    duration: Duration | None = Field(None, description="Seconds, or text like '1h30m'; at least 1 minute.")
     user_id: Id | None = Field(None, description="Whose time (default: you; list_users).")
     description: str | None = Field(None, description="What was done.")
     billed: bool | None = Field(None, description="Mark as billed.")

@@ -167,7 +167,9 @@ def make_tool(
         fn_metadata=FuncMetadata(
             arg_model=RawArguments,
             output_model=output_model,
-            output_schema=compact_schema(output_model.model_json_schema()) if output_model else None,
+            output_schema=(
+                compact_schema(output_model.model_json_schema(), output=True) if output_model else None
+            ),
         ),
         is_async=True,
         context_kwarg="ctx",
@@ -177,11 +179,12 @@ def make_tool(
     )
 
 
-def compact_schema(schema: dict[str, Any], *, nullable: bool = True) -> dict[str, Any]:
+def compact_schema(schema: dict[str, Any], *, nullable: bool = True, output: bool = False) -> dict[str, Any]:
     """Drop what costs tokens and tells a model nothing: titles, `default: null`, anyOf-with-null nesting.
 
     `nullable=False` also removes the null alternative (create and list tools: null and omitted mean
-    the same). Nested models (`$defs`) never keep null; the top-level description repeats the tool's.
+    the same). Nested input models (`$defs`) never keep null; output schemas (`output=True`) keep it
+    everywhere, since Paymo does return nulls. The top-level description repeats the tool's.
     """
 
     def walk(node: Any, keep_null: bool) -> Any:
@@ -189,17 +192,20 @@ def compact_schema(schema: dict[str, Any], *, nullable: bool = True) -> dict[str
             return [walk(n, keep_null) for n in node]
         if not isinstance(node, dict):
             return node
-        out = {k: walk(v, keep_null and k != "$defs") for k, v in node.items() if k != "title"}
+        out = {k: walk(v, keep_null and (output or k != "$defs")) for k, v in node.items() if k != "title"}
         if out.get("default", 0) is None:
             del out["default"]
         alts = out.get("anyOf")
         if isinstance(alts, list) and {"type": "null"} in alts:
             rest = [a for a in alts if a != {"type": "null"}]
             base = {k: v for k, v in out.items() if k != "anyOf"}
-            if len(rest) == 1 and isinstance(rest[0].get("type", []), str):
+            if len(rest) == 1 and ("type" in rest[0] or "enum" in rest[0]) and "$ref" not in rest[0]:
                 merged = {**base, **rest[0]}
-                if keep_null:
-                    merged["type"] = [merged["type"], "null"]
+                if keep_null and "type" in merged:
+                    kinds = merged["type"] if isinstance(merged["type"], list) else [merged["type"]]
+                    merged["type"] = [*kinds, "null"]
+                if keep_null and "enum" in merged:
+                    merged["enum"] = [*merged["enum"], None]
                 return merged
             return {**base, "anyOf": alts if keep_null else rest}
         return out

@@ -1,0 +1,62 @@
+"""Helpers shared by the tests: the canary key, the session transcript, sandbox controls and call helpers.
+
+Kept out of conftest.py so every test module (and conftest itself) imports the one same copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from mcp import Client
+from pydantic import SecretStr
+
+from paymo_mcp.config import Settings
+from paymo_mcp.sandbox import SandboxServer
+
+# A canary: no output of the test session may ever contain it. Every log record of the session and
+# every tool answer the helpers below see is kept, and checked for it when the session ends.
+CANARY_KEY = "canary-key-5d1f9e2b7a"
+TRANSCRIPT: list[str] = []
+# Filled by the property test over tool arguments, reported when the session ends.
+FUZZ_STATS = {"cases": 0, "errors": 0}
+
+
+def control(sandbox: SandboxServer, action: str, body: dict[str, Any] | None = None) -> Any:
+    """Call a /__sandbox/ control endpoint."""
+    url = sandbox.base_url.replace("/api/", f"/__sandbox/{action}")
+    response = (
+        httpx.post(url, json=body or {}) if body is not None or action != "requests" else httpx.get(url)
+    )
+    response.raise_for_status()
+    return response.json() if response.content else None
+
+
+def settings_for(sandbox: SandboxServer, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "api_key": SecretStr(sandbox.api_key),
+        "base_url": sandbox.base_url,
+        "max_tries": 3,
+        "retry_budget_s": 10.0,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+async def call(client: Client, tool: str, args: dict[str, Any] | None = None) -> Any:
+    """The structured result of a tool call that must succeed."""
+    result = await client.call_tool(tool, args or {})
+    text = result.content[0].text if result.content else ""  # type: ignore[union-attr]
+    TRANSCRIPT.append(text)
+    assert not result.is_error, f"{tool} failed: {text}"
+    return result.structured_content
+
+
+async def fails(client: Client, tool: str, args: dict[str, Any] | None = None) -> str:
+    """The one-line error text of a tool call that must fail."""
+    result = await client.call_tool(tool, args or {})
+    assert result.is_error, f"{tool} unexpectedly succeeded: {result.structured_content}"
+    text: str = result.content[0].text  # type: ignore[union-attr]
+    TRANSCRIPT.append(text)
+    assert "Traceback" not in text and "\n" not in text.strip(), text
+    return text

@@ -77,7 +77,7 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel]) -> s
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"]) or "arguments"
         if err["type"] == "extra_forbidden":
-            allowed = ", ".join(model.model_fields)
+            allowed = ", ".join(model.model_fields) or "none: this tool takes no arguments"
             problems.append(f"unknown argument '{loc}' (allowed: {allowed})")
         elif err["type"] == "missing":
             problems.append(f"{loc}: required")
@@ -153,8 +153,18 @@ def make_tool(
     run.__name__ = name
     resolved: dict[str, Any] = {}
     if confirm is not None:
+        ask = confirm
+
+        async def checked_question(arguments: dict[str, Any], app: AppContext) -> str | None:
+            # Wrong arguments are rejected by `run` without asking the user or calling Paymo.
+            try:
+                parse_arguments(input_model, arguments)
+            except ToolError:
+                return None
+            return await ask(arguments, app)
+
         run.__annotations__["confirmation"] = Annotated[
-            ElicitationResult[Confirmation], Resolve(_confirming(confirm))
+            ElicitationResult[Confirmation], Resolve(_confirming(checked_question))
         ]
         resolved = find_resolved_parameters(run)
     schema = input_schema if input_schema is not None else compact_schema(input_model.model_json_schema())

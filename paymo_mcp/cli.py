@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     sb.add_argument("--api-key", dest="sandbox_api_key")
     sb.add_argument("--db", help="SQLite file to keep the sandbox's data in (default: in memory)")
     sub.add_parser("tools", help="list the tools with one-line summaries")
+    hooks = sub.add_parser("hooks", help="list or remove the Paymo webhooks this server registered")
+    hooks.add_argument("action", choices=["list", "remove"])
+    hooks.add_argument("--id", type=int, dest="hook_id", help="remove only this hook")
     call = sub.add_parser("call", help="call one tool: paymo-mcp call list_tasks '{\"limit\": 5}'")
     call.add_argument("tool")
     call.add_argument("arguments", nargs="?", default="{}", help="JSON object of arguments")
@@ -61,6 +64,7 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
         "confirm_deletes": False if args.no_confirm else None,
         "state_dir": args.state_dir,
         "webhook_url": args.webhook_url,
+        "webhook_port": args.webhook_port,
     }
     # Flags the user gave win over what the backend chose (e.g. the sandbox's temporary state dir).
     return Settings.from_env(**{**extra, **{k: v for k, v in flags.items() if v is not None}})
@@ -101,16 +105,18 @@ class _Backend:
 def serve(args: argparse.Namespace) -> None:
     with _Backend(args) as settings:
         from paymo_mcp.server.app import build_server
+        from paymo_mcp.server.watching import WatchHub
 
-        server = build_server(settings)
         _configure_logging(args.log_level)
         if args.transport == "stdio":
-            server.run("stdio")
+            build_server(settings).run("stdio")
         else:
-            _serve_http(server, args)
+            # Over HTTP the webhook receiver shares the MCP app's port: no separate listener.
+            hub = WatchHub(settings.model_copy(update={"webhook_port": None}))
+            _serve_http(build_server(hub.settings, watch_hub=hub), args, hub.routes())
 
 
-def _serve_http(server: Any, args: argparse.Namespace) -> None:
+def _serve_http(server: Any, args: argparse.Namespace, routes: Sequence[Any]) -> None:
     import uvicorn
 
     from paymo_mcp.server.http_app import build_http_app
@@ -122,6 +128,7 @@ def _serve_http(server: Any, args: argparse.Namespace) -> None:
         auth_token=args.auth_token or os.environ.get("PAYMO_MCP_AUTH_TOKEN"),
         allowed_hosts=args.allowed_host,
         stateless=args.stateless,
+        extra_routes=routes,
     )
     print(f"paymo-mcp: MCP endpoint http://{args.host}:{args.port}/mcp", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level.lower())
@@ -134,6 +141,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             from paymo_mcp.sandbox import run_sandbox
 
             run_sandbox(args.sandbox_port, args.sandbox_api_key, args.db, host=args.sandbox_host)
+        elif args.command == "hooks":
+            from paymo_mcp.watch.admin import hooks_command
+
+            _configure_logging(args.log_level)
+            with _Backend(args) as settings:
+                code = hooks_command(settings, args.action, args.hook_id)
+            raise SystemExit(code)
         elif args.command in ("tools", "call"):
             from paymo_mcp import shell
 

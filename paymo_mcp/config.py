@@ -43,7 +43,9 @@ class Settings(BaseModel):
     toolsets: tuple[str, ...] = TOOLSETS
     confirm_deletes: bool = True
     state_dir: Path = Field(default_factory=default_state_dir)
-    webhook_url: str | None = None
+    webhook_url: str | None = None  # public base URL Paymo calls; /webhooks/paymo/<resource> is appended
+    webhook_port: int | None = Field(None, ge=0, le=65535)  # stdio: where the webhook listener listens
+    webhook_host: str = "127.0.0.1"
     sandbox: bool = False
 
     @classmethod
@@ -69,6 +71,10 @@ class Settings(BaseModel):
             values["state_dir"] = Path(env["PAYMO_STATE_DIR"])
         if env.get("PAYMO_WEBHOOK_URL"):
             values["webhook_url"] = env["PAYMO_WEBHOOK_URL"]
+        if env.get("PAYMO_WEBHOOK_PORT"):
+            values["webhook_port"] = int(env["PAYMO_WEBHOOK_PORT"])
+        if env.get("PAYMO_WEBHOOK_HOST"):
+            values["webhook_host"] = env["PAYMO_WEBHOOK_HOST"]
         if env.get("PAYMO_NO_CONFIRM"):
             values["confirm_deletes"] = not _flag(env["PAYMO_NO_CONFIRM"])
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://app.paymoapp.com/api/"
 MAX_PAGE_SIZE = 500  # Paymo's maintainers advise ~100; its hard cap per response is 2500
 MAX_LIMIT = 2500
+# Set on a response when an earlier try of the same request may have reached Paymo (its answer was lost).
+ANSWER_LOST = "paymo_mcp.answer_lost"
 
 
 def _message(response: httpx.Response) -> str:
@@ -111,6 +113,7 @@ class PaymoClient:
         shown = "/" + path.lstrip("/")
         started = time.monotonic()
         attempt = 0
+        lost = False  # an earlier try may have been applied
         while True:
             attempt += 1
             sent_at = await self.pacer.acquire() if self.pacer else 0.0
@@ -122,6 +125,7 @@ class PaymoClient:
             except httpx.TransportError as exc:
                 if self.pacer:
                     self.pacer.abandon()
+                lost = lost or not isinstance(exc, NOT_SENT)
                 retry = self.retry.may_retry_exception(method, exc)
                 if retry and self._time_left(started, attempt, None):
                     await anyio.sleep(self.retry.delay(attempt))
@@ -131,8 +135,13 @@ class PaymoClient:
                     raise PaymoUnavailableError(
                         f"could not reach Paymo ({kind})", method=method, path=shown
                     ) from None
+                what = (
+                    "no answer came in time"
+                    if isinstance(exc, httpx.TimeoutException)
+                    else "the connection failed"
+                )
                 raise PaymoOutcomeUnknownError(
-                    f"the connection failed after the request was sent ({kind})", method=method, path=shown
+                    f"{what} after the request was sent ({kind})", method=method, path=shown
                 ) from None
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             if self.pacer:
@@ -145,6 +154,8 @@ class PaymoClient:
                     logger.info("Paymo %s %s -> %s, retrying", method, path, response.status_code)
                     await anyio.sleep(delay)
                     continue
+            if lost:
+                response.extensions[ANSWER_LOST] = True
             return response
 
     def _time_left(self, started: float, attempt: int, delay: float | None) -> bool:
@@ -165,6 +176,10 @@ class PaymoClient:
         response = await self.send(method, path, params=params, json_body=json_body)
         method = method.upper()
         path = "/" + path.lstrip("/")
+        if response.status_code == 404 and method == "DELETE" and response.extensions.get(ANSWER_LOST):
+            # The try whose answer was lost deleted the record: a retry finding it gone is success.
+            logger.info("Paymo DELETE %s: gone after a lost answer, taken as deleted", path)
+            return {}
         if response.status_code >= 400:
             message = _message(response)
             if response.status_code == 429:
@@ -194,6 +209,13 @@ class PaymoClient:
             raise PaymoResponseError(f"expected a {key!r} list in the response", method=method, path=path)
         return records
 
+    async def page(
+        self, path: str, key: str, *, params: Mapping[str, Any], page: int, page_size: int
+    ) -> list[dict[str, Any]]:
+        """One page of a list: `params` (where, include, order) plus `page`/`page_size`."""
+        body = await self.request("GET", path, params={**params, "page": page, "page_size": page_size})
+        return self._unwrap(body, key, "GET", path)
+
     async def list(
         self,
         path: str,
@@ -219,8 +241,7 @@ class PaymoClient:
         out: list[dict[str, Any]] = []
         page = 0
         while len(out) < limit:
-            body = await self.request("GET", path, params={**params, "page": page, "page_size": size})
-            records = self._unwrap(body, key, "GET", path)
+            records = await self.page(path, key, params=params, page=page, page_size=size)
             out.extend(records[: limit - len(out)])
             if len(records) < size:
                 break

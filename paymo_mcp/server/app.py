@@ -16,6 +16,7 @@ from paymo_mcp.config import Settings
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.server.prompts import add_prompts
 from paymo_mcp.server.resources import add_resources
+from paymo_mcp.server.watching import WatchHub
 from paymo_mcp.tools.generator import resource_tools
 from paymo_mcp.tools.invoice_from_time import invoice_from_time_tool
 from paymo_mcp.tools.lookups import lookup_tools
@@ -46,9 +47,15 @@ def build_tools(settings: Settings) -> list[Tool]:
 
 
 def build_server(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    watch_hub: WatchHub | None = None,
 ) -> MCPServer[AppContext]:
-    """An MCPServer for `settings`; `transport` lets tests route the Paymo client in process."""
+    """An MCPServer for `settings`; `transport` lets tests route the Paymo client in process.
+
+    Pass `watch_hub` to serve its webhook routes on an HTTP app of your own (`watch_hub.routes()`).
+    """
     if settings.api_key is None:
         raise ValueError(
             "PAYMO_API_KEY is not set. Create a key in Paymo (My Settings > API Keys) and export it, "
@@ -56,6 +63,7 @@ def build_server(
         )
     api_key = settings.api_key
     holder: dict[str, AppContext] = {}  # the lifespan's AppContext, for handlers without a request context
+    hub = watch_hub or WatchHub(settings)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
@@ -67,8 +75,8 @@ def build_server(
             retry=RetryPolicy(max_tries=settings.max_tries, budget_s=settings.retry_budget_s),
             transport=transport,
         )
-        async with client:
-            holder["app"] = app = AppContext(client=client, settings=settings)
+        async with client, hub.running(client) as watch:
+            holder["app"] = app = AppContext(client=client, settings=settings, extras={"watch": watch})
             try:
                 yield app
             finally:
@@ -81,9 +89,11 @@ def build_server(
         instructions=INSTRUCTIONS,
         tools=build_tools(settings),
         lifespan=lifespan,
+        subscriptions=hub.bus,
     )
     add_prompts(server)
     add_resources(server, holder)
+    hub.add_to(server)
     # The SDK sets the root logger to INFO; one line per upstream request is noise (and stderr-bound).
     for name in ("httpx", "httpx2", "httpcore", "mcp.server.lowlevel.server"):
         logging.getLogger(name).setLevel(logging.WARNING)

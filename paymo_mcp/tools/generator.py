@@ -11,7 +11,7 @@ from mcp_types import ToolAnnotations
 from pydantic import AfterValidator, BaseModel, Field, create_model
 
 from paymo_mcp.client import MAX_LIMIT, PaymoError, build_include, build_where
-from paymo_mcp.models.common import Id, InputModel, ListFilters
+from paymo_mcp.models.common import DateTime, Id, InputModel, ListFilters
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.toolkit import compact_schema, make_tool
 
@@ -229,11 +229,90 @@ class ResourceTools:
             ),
         )
 
+    # -- watch --------------------------------------------------------------------------
+
+    def watch_tool(self) -> Tool:
+        spec = self.spec
+        arguments: dict[str, Any] = {
+            "watcher": (
+                str,
+                Field(
+                    "default",
+                    pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+                    description="Your name for this watch; each watcher gets every new record once.",
+                ),
+            ),
+            "limit": (int, Field(50, ge=1, le=500, description="Most records to return now (max 500).")),
+            "since": (
+                DateTime | None,
+                Field(None, description="New watcher only: start here (ISO 8601) instead of now."),
+            ),
+        }
+        for name in spec.watch_filters:
+            field = spec.filters.model_fields[name]
+            arguments[name] = (field.annotation, field)
+        args_model = create_model(
+            f"WatchNew{spec.name.title().replace('_', '')}Arguments", __base__=InputModel, **arguments
+        )
+        results: dict[str, Any] = {
+            spec.name: (list[spec.read], ...),  # type: ignore[name-defined]
+            "count": (int, ...),
+            "remaining": (int, Field(description="How many more wait: call again to get them.")),
+            "watcher": (str, ...),
+            "mode": (str, Field(description="instant (Paymo webhooks) or polling.")),
+            "note": (str | None, None),
+        }
+        output = create_model(f"New{spec.name.title().replace('_', '')}", **results)
+
+        async def handler(args: Any, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
+            async def progress(fetched: int) -> None:
+                await ctx.report_progress(fetched, None, f"{fetched} {spec.plural_noun} fetched")
+
+            service = app.extras["watch"]
+            wanted = {name: getattr(args, name) for name in spec.watch_filters}
+            result = await service.take(
+                spec.name,
+                args.watcher,
+                args.limit,
+                since=args.since,
+                filters={k: v for k, v in wanted.items() if v is not None},
+                progress=progress,
+            )
+            out: dict[str, Any] = {
+                spec.name: result.records,
+                "count": len(result.records),
+                "remaining": result.remaining,
+                "watcher": args.watcher,
+                "mode": service.mode,
+            }
+            if result.new_watcher and not result.records:
+                out["note"] = (
+                    f"New watcher: from now on, each call returns the {spec.plural_noun} created since."
+                )
+            return out
+
+        narrowing = f" Filters: {', '.join(spec.watch_filters)}." if spec.watch_filters else ""
+        return make_tool(
+            name=f"watch_new_{spec.name}",
+            description=(
+                f"New {spec.plural_noun} since this watcher last asked, oldest first, each returned once."
+                f"{narrowing}"
+            ),
+            input_model=args_model,
+            input_schema=compact_schema(args_model.model_json_schema(), nullable=False),
+            handler=handler,
+            output_model=output,
+            annotations=_annotations(f"Watch new {spec.plural_noun}", read_only=True),
+        )
+
 
 def resource_tools(spec: Any, *, read_only: bool = False) -> list[Tool]:
-    """All CRUD tools of one resource; read-only mode (and a lookup spec) keeps only list and get."""
+    """All tools of one resource: list and get, watch_new_* if watchable, and unless read-only
+    (or a lookup spec) create, update and delete."""
     made = ResourceTools(spec)
     tools = [made.list_tool(), made.get_tool()]
+    if spec.webhook_model:
+        tools.append(made.watch_tool())
     if not read_only and spec.create is not None:
         tools += [made.create_tool(), made.update_tool(), made.delete_tool()]
     return tools

@@ -339,6 +339,19 @@ class SqliteWatchStore:
             (resource, watcher, new_floor),
         )
 
+    async def recent(self, resource: str, limit: int) -> list[dict[str, Any]]:
+        """The newest stored records of a resource (newest first), without delivering them to anyone."""
+
+        def query(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            rows = conn.execute(
+                "SELECT payload_json FROM events WHERE resource = ? AND payload_json IS NOT NULL"
+                " ORDER BY created_ts DESC, record_id DESC LIMIT ?",
+                (resource, max(0, limit)),
+            ).fetchall()
+            return [json.loads(row[0]) for row in rows]
+
+        return await self._run(query)
+
     async def watcher_exists(self, resource: str, watcher: str) -> bool:
         """Whether this watcher has taken from this resource before."""
 

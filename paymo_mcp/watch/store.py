@@ -45,6 +45,10 @@ class WatchStore(Protocol):
         """
         ...
 
+    async def recent(self, resource: str, limit: int) -> list[dict[str, Any]]:
+        """The newest stored records of a resource (newest first), without delivering them to anyone."""
+        ...
+
     async def watcher_exists(self, resource: str, watcher: str) -> bool:
         """Whether this watcher has taken from this resource before."""
         ...

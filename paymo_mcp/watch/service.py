@@ -1,0 +1,174 @@
+"""The watch service: the store, Paymo's hooks and the poller, wired to the shared client for the tools.
+
+Instant mode (a public webhook URL is configured): `model.insert.<Model>` hooks are registered once,
+each with its own random secret kept only in the store, and reused on later starts; deliveries feed
+the store and the first take per resource and process polls once to catch up on downtime.
+Polling mode: every take first stores what Paymo has past the poller's cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import suppress
+from datetime import datetime
+from typing import Any
+
+from pydantic import SecretStr
+
+from paymo_mcp.client import PaymoClient, PaymoError, PaymoNotFoundError
+from paymo_mcp.watch.poller import FetchWhere, backfill, pages_after, poll_new
+from paymo_mcp.watch.receiver import webhook_path
+from paymo_mcp.watch.records import HookRecord, TakeResult
+from paymo_mcp.watch.resources import WATCH_RESOURCES, WatchResource, watch_resource
+from paymo_mcp.watch.store import WatchStore
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int], Awaitable[None]]  # records fetched so far by a catch-up
+OnChange = Callable[[str], Awaitable[None]]
+PAGE_SIZE = 200
+
+
+def hook_target(webhook_url: str, resource: str) -> str:
+    """The URL Paymo calls for a resource: the configured public base plus the receiver's path."""
+    return webhook_url.rstrip("/") + webhook_path(resource)
+
+
+class WatchService:
+    """Takes new records for watchers, exactly once each; registers and reuses Paymo hooks."""
+
+    def __init__(self, client: PaymoClient, store: WatchStore, *, webhook_url: str | None = None) -> None:
+        self.client = client
+        self.store = store
+        self.webhook_url = webhook_url
+        self._caught_up: set[str] = set()  # instant mode: resources polled once since this process started
+
+    @property
+    def mode(self) -> str:
+        return "instant" if self.webhook_url else "polling"
+
+    # -- hooks ----------------------------------------------------------------------------
+
+    async def register_hooks(self, resources: list[str] | None = None) -> list[HookRecord]:
+        """Make sure each resource has one live hook of ours at the configured URL; reuse what exists.
+
+        A stored hook that Paymo no longer has (deleted, or dropped after a 410) is registered again;
+        a hook at our URL that we have no secret for (a lost state directory) is deleted, so hooks
+        never pile up. A resource whose registration fails is logged and left to polling.
+        """
+        if not self.webhook_url:
+            return []
+        live: list[HookRecord] = []
+        names = resources if resources is not None else list(WATCH_RESOURCES)
+        for name in names:
+            try:
+                live.append(await self._ensure_hook(watch_resource(name)))
+            except PaymoError as exc:
+                logger.warning("could not register the %s webhook (polling instead): %s", name, exc)
+        return live
+
+    async def _ensure_hook(self, res: WatchResource) -> HookRecord:
+        assert self.webhook_url is not None
+        target = hook_target(self.webhook_url, res.name)
+        known = await self.store.get_hook_by_resource(res.name, target)
+        if known is not None:
+            try:
+                await self.client.get("hooks", "hooks", known.hook_id)
+                return known
+            except PaymoNotFoundError:
+                await self.store.delete_hook(known.hook_id)
+        await self._delete_orphans(res, target)
+        secret = secrets.token_urlsafe(32)
+        created = await self.client.create(
+            "hooks", "hooks", {"target_url": target, "event": res.insert_event, "secret": secret}
+        )
+        hook = HookRecord(res.name, int(created["id"]), res.insert_event, target, SecretStr(secret))
+        await self.store.save_hook(hook)
+        logger.info("registered webhook %s for %s", hook.hook_id, res.insert_event)
+        return hook
+
+    async def _delete_orphans(self, res: WatchResource, target: str) -> None:
+        ours = {h.hook_id for h in await self.store.list_hooks(res.name)}
+        for hook in await self.client.list("hooks", "hooks", limit=2500):
+            same = hook.get("target_url") == target and hook.get("event") == res.insert_event
+            if same and hook.get("id") not in ours:
+                await self.client.delete("hooks", int(hook["id"]))
+
+    async def remove_hooks(self, hook_id: int | None = None) -> list[HookRecord]:
+        """Delete our hooks (all, or one) in Paymo and in the store; returns those removed."""
+        removed = []
+        for hook in await self.store.list_hooks():
+            if hook_id is not None and hook.hook_id != hook_id:
+                continue
+            with suppress(PaymoNotFoundError):  # already gone in Paymo: forget it here too
+                await self.client.delete("hooks", hook.hook_id)
+            await self.store.delete_hook(hook.hook_id)
+            removed.append(hook)
+        return removed
+
+    async def hook_status(self) -> list[dict[str, Any]]:
+        """Our hooks as Paymo sees them (no secrets): id, resource, event, target, last status, live."""
+        rows = []
+        for hook in await self.store.list_hooks():
+            row: dict[str, Any] = {
+                "id": hook.hook_id,
+                "resource": hook.resource,
+                "event": hook.event,
+                "target_url": hook.target_url,
+            }
+            try:
+                remote = await self.client.get("hooks", "hooks", hook.hook_id)
+                row.update(live=True, last_status_code=remote.get("last_status_code"))
+            except PaymoNotFoundError:
+                row["live"] = False
+            rows.append(row)
+        return rows
+
+    # -- taking ---------------------------------------------------------------------------
+
+    def _fetch_where(self, res: WatchResource, progress: Progress | None) -> FetchWhere:
+        fetched = 0
+
+        async def fetch(where: str, page: int, size: int) -> list[dict[str, Any]]:
+            nonlocal fetched
+            params = {"where": where, "order": "id asc"}
+            records = await self.client.page(res.path, res.key, params=params, page=page, page_size=size)
+            fetched += len(records)
+            if progress is not None and records:
+                await progress(fetched)
+            return records
+
+        return fetch
+
+    async def catch_up(self, resource: str, progress: Progress | None = None) -> int:
+        """Store what Paymo has past the poller's cursor, a page at a time; returns how many were new."""
+        res = watch_resource(resource)
+
+        async def latest_id() -> int | None:
+            page = await self.client.page(res.path, res.key, params={"order": "id desc"}, page=0, page_size=1)
+            return int(page[0]["id"]) if page else None
+
+        fetch = pages_after(self._fetch_where(res, progress))
+        added = await poll_new(fetch, self.store, resource, PAGE_SIZE, latest_id=latest_id)
+        self._caught_up.add(resource)
+        return added
+
+    async def take(
+        self,
+        resource: str,
+        watcher: str,
+        limit: int,
+        since: datetime | None = None,
+        filters: Mapping[str, Any] | None = None,
+        progress: Progress | None = None,
+    ) -> TakeResult:
+        """The records created since this watcher last took, oldest first, at most `limit`."""
+        if since is not None and not await self.store.watcher_exists(resource, watcher):
+            # A new watcher asked to start in the past: fetch what was created since then.
+            res = watch_resource(resource)
+            await backfill(self._fetch_where(res, progress), self.store, resource, since, PAGE_SIZE)
+        if self.mode == "polling" or resource not in self._caught_up:
+            await self.catch_up(resource, progress)
+        return await self.store.take(resource, watcher, limit, since, filters)

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -337,3 +338,29 @@ async def test_hooks_cli_lists_and_removes_our_hooks(fresh: SandboxServer, tmp_p
     removed = await anyio.to_thread.run_sync(hooks_cli, fresh, tmp_path, "remove")
     assert removed.returncode == 0 and len(removed.stdout.splitlines()) == 5
     assert await our_hooks(fresh, port) == []
+
+
+async def test_a_burst_of_500_sandbox_deliveries_is_stored_with_none_lost(
+    fresh: SandboxServer, tmp_path: Path
+) -> None:
+    port = free_port()
+    async with instant(fresh, tmp_path, port) as client:
+        await take(client, limit=1)
+        started = time.perf_counter()
+        async with httpx.AsyncClient(auth=(fresh.api_key, "X"), timeout=30) as http:
+            made = [
+                (await http.post(f"{fresh.base_url}tasks", json={"name": f"b{i}", "tasklist_id": 1})).json()[
+                    "tasks"
+                ][0]["id"]
+                for i in range(500)
+            ]
+        created = time.perf_counter()
+        await flush(fresh)
+        delivered = time.perf_counter()
+        got = await take(client, limit=500)
+        print(
+            f"\nwebhook burst: 500 tasks created in {created - started:.2f} s, all delivered and stored "
+            f"{delivered - created:.2f} s later; {got['count']} taken, {got['remaining']} remaining"
+        )
+        assert [t["id"] for t in got["tasks"]] == made and got["remaining"] == 0
+        assert delivered - started < 10

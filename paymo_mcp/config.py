@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from paymo_mcp.client.paymo import DEFAULT_BASE_URL
 
@@ -47,6 +47,12 @@ class Settings(BaseModel):
     webhook_port: int | None = Field(None, ge=0, le=65535)  # stdio: where the webhook listener listens
     webhook_host: str = "127.0.0.1"
     sandbox: bool = False
+
+    @field_validator("toolsets")
+    @classmethod
+    def _known_toolsets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Settings built in code get the same check as --toolsets and PAYMO_TOOLSETS.
+        return parse_toolsets(",".join(value)) if value else value
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

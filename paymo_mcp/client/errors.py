@@ -79,8 +79,7 @@ class PaymoUnavailableError(PaymoError):
 
 class PaymoOutcomeUnknownError(PaymoError):
     hint = (
-        "The connection was lost after the request was sent, so it may or may not have been applied; "
-        "it was not retried to avoid a duplicate. "
+        "So it may or may not have been applied, and it was not retried, which could duplicate it. "
         "List the records (e.g. by name) to check before trying again."
     )
 

@@ -71,14 +71,36 @@ def tool_result(structured: dict[str, Any]) -> CallToolResult:
     )
 
 
+def _fields_at(model: type[BaseModel], path: tuple[int | str, ...]) -> list[str]:
+    """The field names of the model found at `path` (e.g. ("items", 1) -> an invoice item's fields)."""
+    current = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part)
+        kinds: list[Any] = [field.annotation] if field else []
+        while kinds and not (isinstance(kinds[0], type) and issubclass(kinds[0], BaseModel)):
+            kinds = [*kinds[1:], *get_args(kinds[0])]
+        if not kinds:
+            return []
+        current = kinds[0]
+    return list(current.model_fields)
+
+
 def describe_validation_error(exc: ValidationError, model: type[BaseModel]) -> str:
     """One line naming every rejected argument and what is wrong with it."""
     problems: list[str] = []
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"]) or "arguments"
         if err["type"] == "extra_forbidden":
-            allowed = ", ".join(model.model_fields) or "none: this tool takes no arguments"
-            problems.append(f"unknown argument '{loc}' (allowed: {allowed})")
+            fields = _fields_at(model, err["loc"][:-1])
+            if fields:
+                problems.append(f"unknown argument '{loc}' (allowed: {', '.join(fields)})")
+            else:
+                top = len(err["loc"]) == 1
+                problems.append(
+                    f"unknown argument '{loc}'" + (" (this tool takes no arguments)" if top else "")
+                )
         elif err["type"] == "missing":
             problems.append(f"{loc}: required")
         elif err.get("input", 0) is None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 from mcp import Client
+from mcp.shared.exceptions import MCPError
 
 from paymo_mcp.config import Settings
 
@@ -39,11 +40,15 @@ async def _call(settings: Settings, name: str, raw: str) -> int:
     if not isinstance(arguments, dict):
         print("paymo-mcp: the arguments must be a JSON object", file=sys.stderr)
         return 2
-    async with Client(build_server(settings)) as client:
-        result = await client.call_tool(name, arguments)
+    try:
+        async with Client(build_server(settings)) as client:
+            result = await client.call_tool(name, arguments)
+    except MCPError as exc:  # a protocol error (not a tool error): still one line, exit code 1
+        print(f"paymo-mcp: {name}: {exc.message}", file=sys.stderr)
+        return 1
     if result.is_error:
         text = " ".join(getattr(block, "text", "") for block in result.content)
-        print(text, file=sys.stderr)
+        print(" ".join(text.split()), file=sys.stderr)  # one line, whatever the tool wrote
         return 1
     if result.structured_content is not None:
         print(json.dumps(result.structured_content, indent=2, ensure_ascii=False))

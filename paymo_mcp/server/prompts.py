@@ -4,26 +4,50 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.prompts.base import Prompt
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
+from pydantic import Field
 
 from paymo_mcp.client import Condition, PaymoError, build_where
 from paymo_mcp.server.context import app_context
 
+Task = Annotated[str, Field(description="Words of the task's name, e.g. 'wireframes'.")]
+Duration = Annotated[str, Field(description="Time to log: '1h30m', '90m', '1.5h' or seconds.")]
+Day = Annotated[str, Field(description="Day of the entry, YYYY-MM-DD (default today).")]
+Note = Annotated[str, Field(description="What was done (the entry's description).")]
+UserRef = Annotated[str, Field(description="User id or part of a name (default: you).")]
+WeekOf = Annotated[str, Field(description="Any day of the week, YYYY-MM-DD (default this week).")]
+ClientRef = Annotated[str, Field(description="Client id (list_clients) whose time to invoice.")]
+Start = Annotated[str, Field(description="First day, YYYY-MM-DD (default the 1st of end's month).")]
+End = Annotated[str, Field(description="Last day, YYYY-MM-DD (default today).")]
 
-def _day(text: str | None, default: date) -> date:
+
+def _refuse(message: str) -> MCPError:
+    """An error whose message reaches the client (other exceptions become 'Error rendering prompt')."""
+    return MCPError(INVALID_PARAMS, message)
+
+
+def _day(text: str | None, default: date, name: str) -> date:
     try:
-        return date.fromisoformat(text) if text else default
+        return date.fromisoformat(text.strip()) if text and text.strip() else default
     except ValueError:
-        raise ValueError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+        raise _refuse(f"{name}: {text!r} is not a date; write YYYY-MM-DD") from None
 
 
-async def log_time(ctx: Context[Any, Any], task: str, duration: str, day: str = "", note: str = "") -> str:
-    """Log time on a task found by name: the tasks that match are looked up and shown."""
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.2f}"
+
+
+async def log_time(
+    ctx: Context[Any, Any], task: Task, duration: Duration, day: Day = "", note: Note = ""
+) -> str:
+    """Log time on a task found by name: the open tasks that match are looked up and shown."""
     app = app_context(ctx)
-    when = _day(day, date.today())
+    when = _day(day, date.today(), "day")
     where = build_where([Condition("name", "like", f"%{task}%"), Condition("complete", "=", False)])
     try:
         found = await app.client.list("tasks", "tasks", where=where, include="project.name", limit=10)
@@ -32,7 +56,8 @@ async def log_time(ctx: Context[Any, Any], task: str, duration: str, day: str = 
     else:
         lookup_error = ""
     lines = [
-        f"- task {t['id']}: {t.get('name')} (project {t.get('project', {}).get('name', '?')})" for t in found
+        f"- task {t['id']}: {t.get('name')} (project {(t.get('project') or {}).get('name', '?')})"
+        for t in found
     ]
     candidates = (
         "\n".join(lines) or f"(no open task matches {task!r}{': ' + lookup_error if lookup_error else ''})"
@@ -47,61 +72,109 @@ async def log_time(ctx: Context[Any, Any], task: str, duration: str, day: str = 
     )
 
 
-async def weekly_timesheet(ctx: Context[Any, Any], user_id: str = "", week_of: str = "") -> str:
-    """A user's time for one week (Monday to Sunday), summed by project and day."""
+async def _user(ctx: Context[Any, Any], ref: str) -> tuple[int, str]:
+    """(id, name) of the user `ref` names: an id, part of a name, or empty for the API key's user."""
+    client = app_context(ctx).client
+    ref = ref.strip()
+    try:
+        if not ref:
+            users = (await client.request("GET", "me"))["users"]
+        elif ref.isdigit():
+            users = [await client.get("users", "users", int(ref))]
+        else:
+            users = await client.list(
+                "users", "users", where=build_where([Condition("name", "like", f"%{ref}%")])
+            )
+    except PaymoError as exc:
+        raise _refuse(f"user_id: {exc}") from None
+    if len(users) != 1:
+        names = ", ".join(f"{u['id']} {u.get('name')}" for u in users) or "none"
+        raise _refuse(f"user_id: {ref!r} should name one user; it matches {names} (list_users)")
+    return int(users[0]["id"]), str(users[0].get("name") or "")
+
+
+async def weekly_timesheet(ctx: Context[Any, Any], user_id: UserRef = "", week_of: WeekOf = "") -> str:
+    """A user's time for one week (Monday to Sunday), summed by project and by day."""
     app = app_context(ctx)
-    start = _day(week_of, date.today())
+    start = _day(week_of, date.today(), "week_of")
     start -= timedelta(days=start.weekday())
     end = start + timedelta(days=7)
-    uid = (
-        int(user_id)
-        if user_id.strip().isdigit()
-        else (await app.client.request("GET", "me"))["users"][0]["id"]
-    )
+    uid, name = await _user(ctx, user_id)
     where = build_where(
         [
             Condition("user_id", "=", uid),
             Condition("time_interval", "in", [f"{start}T00:00:00Z", f"{end}T00:00:00Z"]),
         ]
     )
-    entries = await app.client.list("entries", "entries", where=where, include="task.project", limit=2500)
+    try:
+        entries = await app.client.list("entries", "entries", where=where, include="task.project", limit=2500)
+    except PaymoError as exc:
+        raise _refuse(str(exc)) from None
     by_project: dict[str, float] = defaultdict(float)
     by_day: dict[str, float] = defaultdict(float)
     for e in entries:
-        project = (e.get("task") or {}).get("project", {}).get("name", "(no project)")
-        hours = int(e.get("duration") or 0) / 3600
-        by_project[project] += hours
-        by_day[str(e.get("date") or e.get("start_time", ""))[:10]] += hours
-    table = "\n".join(f"| {p} | {h:.2f} |" for p, h in sorted(by_project.items())) or "| (no time) | 0 |"
-    days = ", ".join(f"{d}: {h:.2f} h" for d, h in sorted(by_day.items())) or "none"
+        project = ((e.get("task") or {}).get("project") or {}).get("name", "(no project)")
+        seconds = int(e.get("duration") or 0)
+        by_project[project] += seconds
+        by_day[str(e.get("date") or e.get("start_time", ""))[:10]] += seconds
+    table = (
+        "\n".join(f"| {p} | {_hours(s)} |" for p, s in sorted(by_project.items())) or "| (no time) | 0.00 |"
+    )
+    days = ", ".join(f"{d}: {_hours(s)} h" for d, s in sorted(by_day.items())) or "none"
     total = sum(by_project.values())
     return (
-        f"Weekly timesheet of user {uid}, {start} to {end - timedelta(days=1)} "
-        f"({len(entries)} entries, {total:.2f} h in all).\n\n| Project | Hours |\n|---|---|\n{table}\n\n"
+        f"Weekly timesheet of user {uid} ({name}), {start} to {end - timedelta(days=1)} "
+        f"({len(entries)} entries, {_hours(total)} h in all).\n\n| Project | Hours |\n|---|---|\n{table}\n\n"
         f"By day: {days}.\n\nPresent this as a timesheet, point out days without time on working days, "
         "and offer to log missing time with create_time_entry."
     )
 
 
 async def invoice_unbilled_time(
-    ctx: Context[Any, Any], client_id: str, start: str = "", end: str = ""
+    ctx: Context[Any, Any], client_id: ClientRef, start: Start = "", end: End = ""
 ) -> str:
     """Turn a client's unbilled time into a draft invoice, previewed first."""
     app = app_context(ctx)
     if not client_id.strip().isdigit():
-        raise ValueError("client_id must be a number (list_clients gives it)")
-    last = _day(end, date.today())
-    first = _day(start, last.replace(day=1))
-    where = build_where([Condition("client_id", "=", int(client_id)), Condition("billed", "=", False)])
-    entries = await app.client.list("entries", "entries", where=where, limit=2500)
-    hours = sum(int(e.get("duration") or 0) for e in entries) / 3600
-    return (
-        f"Invoice the unbilled time of client {client_id} from {first} to {last}. Paymo has "
-        f"{len(entries)} unbilled entries for this client ({hours:.2f} h, any date).\n\n"
-        f"1. Call create_invoice_from_time with client_id={client_id}, start={first}, end={last}, "
+        raise _refuse(f"client_id must be a number (list_clients gives it), got {client_id!r}")
+    cid = int(client_id)
+    last = _day(end, date.today(), "end")
+    first = _day(start, last.replace(day=1), "start")
+    if last < first:
+        raise _refuse(f"end ({last}) is before start ({first})")
+    interval = [f"{first}T00:00:00Z", f"{last + timedelta(days=1)}T00:00:00Z"]
+    where = build_where(
+        [
+            Condition("client_id", "=", cid),
+            Condition("billed", "=", False),
+            Condition("time_interval", "in", interval),
+        ]
+    )
+    try:
+        client = await app.client.get("clients", "clients", cid)
+        entries = await app.client.list("entries", "entries", where=where, include="task.project", limit=2500)
+    except PaymoError as exc:
+        raise _refuse(str(exc)) from None
+    by_project: dict[str, float] = defaultdict(float)
+    for e in entries:
+        project = ((e.get("task") or {}).get("project") or {}).get("name", "(no project)")
+        by_project[project] += int(e.get("duration") or 0)
+    seconds = sum(by_project.values())
+    summary = "\n".join(f"- {p}: {_hours(s)} h" for p, s in sorted(by_project.items())) or "- (none)"
+    plan = (
+        f"1. Call create_invoice_from_time with client_id={cid}, start={first}, end={last}, "
         "dry_run=true and show the lines and totals.\n2. After the user agrees, call it again with "
         "dry_run=false: it creates a draft invoice whose lines link the entries, marking them billed.\n"
         "3. Report the invoice number and total."
+        if entries
+        else "There is nothing to invoice in this range: say so, and offer another range "
+        "(list_time_entries with client_id shows what there is)."
+    )
+    return (
+        f"Invoice the unbilled time of client {cid} ({client.get('name')}) from {first} to {last}. "
+        f"Paymo has {len(entries)} unbilled {'entry' if len(entries) == 1 else 'entries'} for this client "
+        "in that range, "
+        f"{_hours(seconds)} h in all:\n{summary}\n\n{plan}"
     )
 
 

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp_types import Completion, CompletionArgument, ResourceTemplateReference
 
-from paymo_mcp.client import Condition, PaymoError, build_where
+from paymo_mcp.client import Condition, PaymoError, PaymoNotFoundError, build_where
 from paymo_mcp.models.currencies import CURRENCIES
 from paymo_mcp.server.context import AppContext, app_context
 from paymo_mcp.tools.lookups import LOOKUPS
@@ -18,6 +19,12 @@ from paymo_mcp.tools.spec import ResourceSpec
 from paymo_mcp.tools.toolkit import compact_json
 
 LOOKUP_NAMES = ("me", "currencies", *(spec.name for spec in LOOKUPS))
+LOOKUP_TEMPLATE = "paymo://lookups/{name}"
+WATCH_TEMPLATE = "paymo://watch/{resource}"
+COMPLETIONS = 20  # most ids one completion answer offers
+# The text field a typed word is matched against, per resource: most records have a name; an invoice
+# is known by its number (or title), a time entry by its description.
+SEARCH_FIELD = {"invoices": "number", "time_entries": "description"}
 
 
 def _record_reader(spec: ResourceSpec) -> Callable[..., Any]:
@@ -27,8 +34,14 @@ def _record_reader(spec: ResourceSpec) -> Callable[..., Any]:
     async def read(ctx: Context[Any, Any], **ids: str) -> str:
         record_id = ids[param]
         if not record_id.isdigit():
-            raise ValueError(f"{param} must be a number, got {record_id!r}")
-        return compact_json(await app_context(ctx).client.get(spec.path, spec.key, int(record_id)))
+            raise ResourceNotFoundError(f"{param} must be a number, got {record_id!r}")
+        try:
+            record = await app_context(ctx).client.get(spec.path, spec.key, int(record_id))
+        except PaymoNotFoundError:
+            raise ResourceNotFoundError(f"there is no {spec.noun} with id {record_id}") from None
+        except PaymoError as exc:
+            raise ResourceError(str(exc)) from None
+        return compact_json(record)
 
     read.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
@@ -45,14 +58,42 @@ def _record_reader(spec: ResourceSpec) -> Callable[..., Any]:
 async def read_lookup(name: str, ctx: Context[Any, Any]) -> str:
     """The whole of one lookup list (me, currencies, users, workflow_statuses, ...)."""
     client = app_context(ctx).client
-    if name == "me":
-        return compact_json((await client.request("GET", "me"))["users"][0])
-    if name == "currencies":
-        return compact_json(CURRENCIES)
     spec = next((s for s in LOOKUPS if s.name == name), None)
-    if spec is None:
-        raise ValueError(f"unknown lookup {name!r}; use one of {', '.join(LOOKUP_NAMES)}")
-    return compact_json(await client.list(spec.path, spec.key, limit=2500))
+    if name not in ("me", "currencies") and spec is None:
+        raise ResourceNotFoundError(f"unknown lookup {name!r}; use one of {', '.join(LOOKUP_NAMES)}")
+    try:
+        if name == "me":
+            return compact_json(client._unwrap_one(await client.request("GET", "me"), "users", "GET", "/me"))
+        if name == "currencies":
+            return compact_json(CURRENCIES)
+        assert spec is not None
+        return compact_json(await client.list(spec.path, spec.key, limit=2500))
+    except PaymoError as exc:
+        raise ResourceError(str(exc)) from None
+
+
+async def complete_ids(app: AppContext, spec: ResourceSpec, typed: str) -> Completion:
+    """Ids of `spec`'s records whose id starts with the digits typed, then those whose name (an
+    invoice's number, an entry's description) contains what was typed."""
+    typed = typed.strip()
+    queries: list[tuple[str | None, bool]] = []  # (where, keep only ids starting with `typed`)
+    if typed.isdigit():
+        queries.append((build_where([Condition("id", ">=", int(typed))]), True))
+    field = SEARCH_FIELD.get(spec.name, "name")
+    queries.append((build_where([Condition(field, "like", f"%{typed}%")]) if typed else None, False))
+    ids: list[str] = []
+    more = False
+    for where, by_prefix in queries:
+        try:
+            found = await app.client.list(spec.path, spec.key, where=where, limit=COMPLETIONS)
+        except PaymoError:
+            continue
+        more = more or len(found) == COMPLETIONS
+        for record in found:
+            record_id = str(record["id"])
+            if record_id not in ids and (record_id.startswith(typed) or not by_prefix):
+                ids.append(record_id)
+    return Completion(values=ids[:COMPLETIONS], has_more=more or len(ids) > COMPLETIONS)
 
 
 def add_resources(server: MCPServer[Any], holder: dict[str, AppContext]) -> None:
@@ -62,14 +103,15 @@ def add_resources(server: MCPServer[Any], holder: dict[str, AppContext]) -> None
     for spec in RESOURCES:
         uri = f"paymo://{spec.name}/{{{spec.singular}_id}}"
         by_uri[uri] = spec
+        searched = SEARCH_FIELD.get(spec.name, "name")
         server.resource(
             uri,
             name=spec.singular,
-            description=f"One {spec.noun} as JSON; its id completes from a name.",
+            description=f"One {spec.noun} as JSON; its id completes from its {searched}.",
             mime_type="application/json",
         )(_record_reader(spec))
     server.resource(
-        "paymo://lookups/{name}",
+        LOOKUP_TEMPLATE,
         name="lookup",
         description=f"A lookup list as JSON: {', '.join(LOOKUP_NAMES)}.",
         mime_type="application/json",
@@ -79,19 +121,12 @@ def add_resources(server: MCPServer[Any], holder: dict[str, AppContext]) -> None
     async def complete(ref: Any, argument: CompletionArgument, context: Any) -> Completion | None:
         if not isinstance(ref, ResourceTemplateReference):
             return None
-        if ref.uri == "paymo://lookups/{name}":
+        if ref.uri == LOOKUP_TEMPLATE:
             return Completion(values=[n for n in LOOKUP_NAMES if n.startswith(argument.value)])
+        if ref.uri == WATCH_TEMPLATE:
+            return Completion(values=[s.name for s in RESOURCES if s.name.startswith(argument.value)])
         spec = by_uri.get(ref.uri)
         app = holder.get("app")
         if spec is None or app is None:
             return None
-        typed = argument.value.strip()
-        if typed.isdigit():
-            where = build_where([Condition("id", ">=", int(typed))])
-        else:
-            where = build_where([Condition("name", "like", f"%{typed}%")]) if typed else None
-        try:
-            found = await app.client.list(spec.path, spec.key, where=where, limit=20)
-        except PaymoError:
-            return Completion(values=[])
-        return Completion(values=[str(r["id"]) for r in found], has_more=len(found) == 20)
+        return await complete_ids(app, spec, argument.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from mcp.server.mcpserver import Context
@@ -20,6 +21,8 @@ from paymo_mcp.models.invoices import Currency, Percent
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.toolkit import make_tool
 
+_CENT = Decimal("0.01")
+
 
 class InvoiceFromTime(InputModel):
     client_id: Id = Field(description="Client whose unbilled time to invoice (list_clients).")
@@ -27,7 +30,10 @@ class InvoiceFromTime(InputModel):
     end: Date = Field(description="Last day of time to include, YYYY-MM-DD (inclusive).")
     group_by: Literal["task", "project"] = Field("task", description="One invoice line per task or project.")
     price_per_hour: float | None = Field(
-        None, ge=0, description="Rate for every line; default: task, else project, else company rate."
+        None,
+        ge=0,
+        description="Rate for every line; default: the task's rate, else the project's, else the company's "
+        "(group_by=project: the project's, else the company's).",
     )
     currency: Currency | None = None
     tax: Percent | None = Field(None, description="Tax percent on every line.")
@@ -50,15 +56,39 @@ def _rate(value: Any) -> float | None:
     return rate if rate > 0 else None
 
 
+def _money(value: Decimal) -> float:
+    return float(value.quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
 def preview_totals(items: list[dict[str, Any]], tax: float | None) -> dict[str, float]:
-    """Paymo's arithmetic (paymo-api.md §10.5): subtotal, tax on the taxed lines, total."""
-    subtotal = round(sum(i["price_unit"] * i["quantity"] for i in items), 2)
-    taxed = sum(i["price_unit"] * i["quantity"] for i in items if i.get("apply_tax"))
-    tax_amount = round(taxed * (tax or 0) / 100, 2)
-    return {"subtotal": subtotal, "tax_amount": tax_amount, "total": round(subtotal + tax_amount, 2)}
+    """Paymo's arithmetic (paymo-api.md §10.5): subtotal, tax on the taxed lines, total; each amount
+    rounded half-up to cents, as Paymo's worked examples and the sandbox do (Python's round() would
+    round 13.125 down to 13.12 and disagree with the invoice the real call makes)."""
+    amounts = [
+        (Decimal(str(i["price_unit"])) * Decimal(str(i["quantity"])), i.get("apply_tax")) for i in items
+    ]
+    subtotal = sum((a for a, _ in amounts), Decimal(0))
+    taxed = sum((a for a, applies in amounts if applies), Decimal(0))
+    tax_amount = Decimal(str(_money(taxed * Decimal(str(tax or 0)) / 100)))
+    return {
+        "subtotal": _money(subtotal),
+        "tax_amount": float(tax_amount),
+        "total": _money(Decimal(str(_money(subtotal))) + tax_amount),
+    }
 
 
-async def _gather(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
+def _skip_reason(task: dict[str, Any], project: dict[str, Any]) -> str | None:
+    """Why an entry's time is not billed by the hour: non-billable or flat-rate work."""
+    if task.get("billable") is False or project.get("billable") is False:
+        return "non-billable"
+    if task.get("flat_billing") or project.get("flat_billing"):
+        return "flat-rate"
+    return None
+
+
+async def _gather(
+    args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any], steps: int
+) -> dict[str, Any]:
     client = app.client
     interval = [
         f"{args.start.isoformat()}T00:00:00Z",
@@ -71,12 +101,11 @@ async def _gather(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any]
             Condition("time_interval", "in", interval),
         ]
     )
-
-    async def progress(fetched: int, limit: int) -> None:
-        await ctx.report_progress(fetched, None, f"{fetched} time entries gathered")
-
-    entries = await client.list("entries", "entries", where=where, limit=MAX_LIMIT, on_page=progress)
+    entries = await client.list("entries", "entries", where=where, limit=MAX_LIMIT)
+    truncated = len(entries) == MAX_LIMIT
+    # Running timers have no end (and no final duration) yet: they are not invoiced.
     entries = [e for e in entries if not e.get("billed") and e.get("end_time", "") is not None]
+    await ctx.report_progress(1, steps, f"{len(entries)} unbilled time entries found")
     if not entries:
         raise ToolError(
             f"No unbilled time for client {args.client_id} between {args.start} and {args.end}; "
@@ -97,7 +126,30 @@ async def _gather(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any]
         )
     }
     company: dict[str, Any] = (await client.request("GET", "company")).get("company", {})
-    return {"entries": entries, "tasks": tasks, "projects": projects, "company": company}
+    await ctx.report_progress(2, steps, f"rates of {len(tasks)} tasks and {len(projects)} projects looked up")
+    billable: list[dict[str, Any]] = []
+    skipped: dict[str, list[int]] = defaultdict(list)
+    for entry in entries:
+        task = tasks.get(entry["task_id"], {})
+        reason = _skip_reason(task, projects.get(task.get("project_id"), {}))
+        if reason:
+            skipped[reason].append(entry["id"])
+        else:
+            billable.append(entry)
+    if not billable:
+        why = "; ".join(f"{reason}: entries {', '.join(map(str, ids))}" for reason, ids in skipped.items())
+        raise ToolError(
+            f"No billable unbilled time for client {args.client_id} between {args.start} and {args.end} "
+            f"({why}); nothing to invoice by the hour."
+        )
+    return {
+        "entries": billable,
+        "skipped": dict(skipped),
+        "truncated": truncated,
+        "tasks": tasks,
+        "projects": projects,
+        "company": company,
+    }
 
 
 def _lines(args: InvoiceFromTime, found: dict[str, Any]) -> list[dict[str, Any]]:
@@ -120,10 +172,12 @@ def _lines(args: InvoiceFromTime, found: dict[str, Any]) -> list[dict[str, Any]]
         seconds = sum(int(e.get("duration") or 0) for e in group)
         name = task.get("name") if args.group_by == "task" else project.get("name")
         days = sorted(str(e.get("date") or e.get("start_time", ""))[:10] for e in group)
+        count = f"{len(group)} time {'entry' if len(group) == 1 else 'entries'}"
+        span = days[0] if days[0] == days[-1] else f"{days[0]} to {days[-1]}"
         lines.append(
             {
                 "item": name or f"{args.group_by.capitalize()} {key}",
-                "description": f"{len(group)} time entries, {days[0]} to {days[-1]}",
+                "description": f"{count}, {span}",
                 "price_unit": round(rate, 2),
                 "quantity": round(seconds / 3600, 2),
                 "apply_tax": args.tax is not None,
@@ -134,7 +188,8 @@ def _lines(args: InvoiceFromTime, found: dict[str, Any]) -> list[dict[str, Any]]
 
 
 async def _handler(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
-    found = await _gather(args, app, ctx)
+    steps = 3 if args.dry_run else 4
+    found = await _gather(args, app, ctx, steps)
     items = _lines(args, found)
     body: dict[str, Any] = {
         "client_id": args.client_id,
@@ -148,19 +203,24 @@ async def _handler(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any
     if args.due_date is not None:
         body["due_date"] = args.due_date.isoformat()
     hours = round(sum(i["quantity"] for i in items), 2)
+    out: dict[str, Any] = {"dry_run": args.dry_run, "hours": hours, "skipped": found["skipped"]}
+    if found["truncated"]:
+        out["note"] = f"Only the first {MAX_LIMIT} entries were gathered: invoice the rest in a second call."
+    await ctx.report_progress(3, steps, f"{len(items)} invoice lines, {hours} h")
     if args.dry_run:
-        return {"dry_run": True, "hours": hours, "invoice": {**body, **preview_totals(items, args.tax)}}
+        return {**out, "invoice": {**body, **preview_totals(items, args.tax)}}
     created = await app.client.create("invoices", "invoices", body)
     invoice = await app.client.get("invoices", "invoices", created["id"], include="invoiceitems")
-    return {"dry_run": False, "hours": hours, "invoice": invoice}
+    await ctx.report_progress(4, steps, f"draft invoice {invoice.get('number')} created")
+    return {**out, "invoice": invoice}
 
 
 def invoice_from_time_tool() -> Tool:
     return make_tool(
         name="create_invoice_from_time",
         description=(
-            "Invoice a client's unbilled time in a date range: one draft invoice, a line per task or "
-            "project, linked to the entries so Paymo marks them billed. Try dry_run=true first."
+            "Invoice a client's unbilled billable time in a date range: one draft invoice, a line per task "
+            "or project, linked to the entries so Paymo marks them billed. Try dry_run=true first."
         ),
         input_model=InvoiceFromTime,
         handler=_handler,

@@ -73,6 +73,14 @@ MILESTONES = ResourceSpec(
     includes=("project", "user", "tasklists"),
 )
 LOOKUPS = (USERS, WORKFLOW_STATUSES, PROJECT_STATUSES, INVOICE_TEMPLATES, MILESTONES)
+# What each lookup's ids are for: said in its tool's description, so a model knows where to look.
+USES = {
+    "users": "Ids for user_id, users and managers of tasks, projects and time entries.",
+    "workflow_statuses": "Ids for a task's status_id; project_id gives that project's statuses.",
+    "project_statuses": "Ids for a project's status_id.",
+    "invoice_templates": "Ids for an invoice's template_id.",
+    "milestones": "Ids for a task list's milestone_id.",
+}
 
 _READ = ToolAnnotations(
     read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
@@ -87,7 +95,7 @@ def get_me_tool() -> Tool:
 
     return make_tool(
         name="get_me",
-        description="The user the API key belongs to (your user_id).",
+        description="The user the API key belongs to: your user_id (for tasks, time entries, ...).",
         input_model=NoArguments,
         handler=handler,
         output_model=lookups.User,
@@ -103,7 +111,7 @@ def list_currencies_tool() -> Tool:
 
     return make_tool(
         name="list_currencies",
-        description="Currency codes Paymo accepts on invoices, with their symbols.",
+        description="Currency codes Paymo accepts for an invoice's currency, with their symbols.",
         input_model=NoArguments,
         handler=handler,
         output_model=Currencies,
@@ -111,6 +119,12 @@ def list_currencies_tool() -> Tool:
     )
 
 
+def lookup_list_tool(spec: ResourceSpec) -> Tool:
+    """The generated list tool of a lookup, its description saying which arguments its ids fill."""
+    tool = ResourceTools(spec).list_tool()
+    return tool.model_copy(update={"description": f"{tool.description} {USES[spec.name]}"})
+
+
 def lookup_tools() -> list[Tool]:
     """get_me, list_currencies and one list_* tool per lookup resource."""
-    return [get_me_tool(), list_currencies_tool(), *(ResourceTools(spec).list_tool() for spec in LOOKUPS)]
+    return [get_me_tool(), list_currencies_tool(), *(lookup_list_tool(spec) for spec in LOOKUPS)]

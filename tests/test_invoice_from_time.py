@@ -1,0 +1,236 @@
+"""create_invoice_from_time against the sandbox, checked against totals worked out by hand.
+
+The account built by `umbrella()` (client "Umbrella Research", the week 2026-03-02 .. 2026-03-08):
+
+| project (rate)            | task (rate)       | time in the week                          |
+|---------------------------|-------------------|-------------------------------------------|
+| Lab Portal (80/h)         | API design (100)  | 1.5 h on 03-02, 0.75 h on 03-03           |
+| Lab Portal                | Frontend (none)   | 1.5 h on 03-04, 09:00-09:45 on 03-06      |
+| Field Study (none)        | Interviews (none) | 2 h on 03-05                              |
+| Internal (non-billable)   | Admin             | 1 h on 03-04                              |
+
+plus, not to be invoiced: API design 1 h on 03-01 (before the range), Frontend 1 h on 03-09 (after it),
+and 1 h of Acme's "Visual design" on 03-04 (another client). The company rate is 90/h.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from tests.helpers import call, fails
+
+pytestmark = pytest.mark.anyio
+
+WEEK = {"start": "2026-03-02", "end": "2026-03-08"}
+
+
+async def umbrella(mcp: Client) -> dict[str, Any]:
+    """The account in the module docstring; returns the ids a test needs."""
+    client = await call(mcp, "create_client", {"name": "Umbrella Research"})
+    cid = client["id"]
+    portal = await call(
+        mcp,
+        "create_project",
+        {"name": "Lab Portal", "client_id": cid, "billable": True, "price_per_hour": 80},
+    )
+    study = await call(mcp, "create_project", {"name": "Field Study", "client_id": cid, "billable": True})
+    internal = await call(mcp, "create_project", {"name": "Internal", "client_id": cid, "billable": False})
+    api = await call(
+        mcp, "create_task", {"name": "API design", "project_id": portal["id"], "price_per_hour": 100}
+    )
+    frontend = await call(mcp, "create_task", {"name": "Frontend", "project_id": portal["id"]})
+    interviews = await call(mcp, "create_task", {"name": "Interviews", "project_id": study["id"]})
+    admin = await call(mcp, "create_task", {"name": "Admin", "project_id": internal["id"]})
+
+    async def log(task_id: int, **timing: Any) -> int:
+        entry = await call(mcp, "create_time_entry", {"task_id": task_id, **timing})
+        return int(entry["id"])
+
+    ids = {
+        "client": cid,
+        "portal": portal["id"],
+        "study": study["id"],
+        "api": [
+            await log(api["id"], date="2026-03-02", duration=5400),
+            await log(api["id"], date="2026-03-03", duration=2700),
+        ],
+        "frontend": [
+            await log(frontend["id"], date="2026-03-04", duration=5400),
+            await log(frontend["id"], start_time="2026-03-06T09:00:00Z", end_time="2026-03-06T09:45:00Z"),
+        ],
+        "interviews": [await log(interviews["id"], date="2026-03-05", duration=7200)],
+        "internal": [await log(admin["id"], date="2026-03-04", duration=3600)],
+        "outside": [
+            await log(api["id"], date="2026-03-01", duration=3600),
+            await log(frontend["id"], date="2026-03-09", duration=3600),
+        ],
+        "acme": [await log(4, date="2026-03-04", duration=3600)],  # task 4: Acme's "Visual design"
+    }
+    return ids
+
+
+async def entries_of(mcp: Client, client_id: int) -> dict[int, dict[str, Any]]:
+    listed = await call(mcp, "list_time_entries", {"client_id": client_id, "limit": 100})
+    return {e["id"]: e for e in listed["time_entries"]}
+
+
+async def invoice_count(mcp: Client) -> int:
+    return int((await call(mcp, "list_invoices", {"limit": 2500}))["count"])
+
+
+# By task, worked out by hand:
+#   API design  1.5 + 0.75 = 2.25 h x 100 = 225.00  (the task's own rate)
+#   Frontend    1.5 + 0.75 = 2.25 h x  80 = 180.00  (no task rate: the project's)
+#   Interviews  2.00 h          x  90 = 180.00  (neither: the company's)
+#   subtotal 585.00; tax 2.5 % = 14.625 -> 14.63 (half-up, as Paymo rounds); total 599.63
+BY_TASK = [("API design", 100.0, 2.25), ("Frontend", 80.0, 2.25), ("Interviews", 90.0, 2.0)]
+
+
+async def test_dry_run_shows_hand_computed_lines_and_creates_nothing(mcp: Client) -> None:
+    ids = await umbrella(mcp)
+    before = await invoice_count(mcp)
+    preview = await call(
+        mcp, "create_invoice_from_time", {"client_id": ids["client"], **WEEK, "tax": 2.5, "dry_run": True}
+    )
+    assert preview["dry_run"] is True
+    invoice = preview["invoice"]
+    assert [(i["item"], i["price_unit"], i["quantity"]) for i in invoice["items"]] == BY_TASK
+    assert [i["entries"] for i in invoice["items"]] == [ids["api"], ids["frontend"], ids["interviews"]]
+    assert all(i["apply_tax"] for i in invoice["items"])
+    assert (invoice["subtotal"], invoice["tax_amount"], invoice["total"]) == (585.00, 14.63, 599.63)
+    assert (invoice["client_id"], invoice["currency"]) == (ids["client"], "USD")
+    assert preview["hours"] == 6.5
+    assert preview["skipped"] == {"non-billable": ids["internal"]}
+    # Nothing was written: no invoice, every entry still unbilled.
+    assert await invoice_count(mcp) == before
+    assert all(
+        e["billed"] is False and e["invoice_item_id"] is None
+        for e in (await entries_of(mcp, ids["client"])).values()
+    )
+
+
+async def test_real_call_makes_one_draft_invoice_whose_items_bill_the_entries(mcp: Client) -> None:
+    ids = await umbrella(mcp)
+    before = await invoice_count(mcp)
+    made = await call(mcp, "create_invoice_from_time", {"client_id": ids["client"], **WEEK, "tax": 2.5})
+    assert made["dry_run"] is False
+    invoice = made["invoice"]
+    assert await invoice_count(mcp) == before + 1
+    mine = (await call(mcp, "list_invoices", {"client_id": ids["client"]}))["invoices"]
+    assert [i["id"] for i in mine] == [invoice["id"]]
+    assert (invoice["status"], invoice["client_id"], invoice["currency"]) == ("draft", ids["client"], "USD")
+    # Paymo's own totals on the stored invoice equal the hand-computed ones.
+    stored = await call(mcp, "get_invoice", {"id": invoice["id"], "include": ["invoiceitems"]})
+    assert (stored["subtotal"], stored["tax"], stored["tax_amount"], stored["total"]) == (
+        585.00,
+        2.5,
+        14.63,
+        599.63,
+    )
+    items = stored["invoiceitems"]
+    assert [(i["item"], i["price_unit"], i["quantity"]) for i in items] == BY_TASK
+    # Each entry links to the line of its own task and is billed; nothing else was touched.
+    entries = await entries_of(mcp, ids["client"])
+    for item, group in zip(items, ("api", "frontend", "interviews"), strict=True):
+        for entry_id in ids[group]:
+            assert (entries[entry_id]["billed"], entries[entry_id]["invoice_item_id"]) == (True, item["id"])
+    for entry_id in ids["outside"] + ids["internal"]:
+        assert (entries[entry_id]["billed"], entries[entry_id]["invoice_item_id"]) == (False, None)
+    acme = await call(mcp, "get_time_entry", {"id": ids["acme"][0]})
+    assert (acme["billed"], acme["invoice_item_id"]) == (False, None)
+
+
+async def test_a_second_call_finds_nothing_left_to_bill_and_says_so(mcp: Client) -> None:
+    ids = await umbrella(mcp)
+    await call(mcp, "create_invoice_from_time", {"client_id": ids["client"], **WEEK})
+    count = await invoice_count(mcp)
+    again = await fails(mcp, "create_invoice_from_time", {"client_id": ids["client"], **WEEK})
+    assert f"No billable unbilled time for client {ids['client']} between 2026-03-02 and 2026-03-08" in again
+    assert f"non-billable: entries {ids['internal'][0]}" in again and "nothing to invoice" in again
+    assert await invoice_count(mcp) == count
+    # A range with no time at all says the same plainly.
+    empty = await fails(
+        mcp,
+        "create_invoice_from_time",
+        {"client_id": ids["client"], "start": "2026-04-01", "end": "2026-04-30"},
+    )
+    assert f"No unbilled time for client {ids['client']} between 2026-04-01 and 2026-04-30" in empty
+
+
+# By project, worked out by hand (a project line uses the project's rate, else the company's):
+#   Lab Portal   2.25 + 2.25 = 4.50 h x 80 = 360.00
+#   Field Study  2.00 h             x 90 = 180.00
+#   subtotal 540.00; no tax; total 540.00
+async def test_group_by_project_makes_one_line_per_project(mcp: Client) -> None:
+    ids = await umbrella(mcp)
+    made = await call(
+        mcp, "create_invoice_from_time", {"client_id": ids["client"], **WEEK, "group_by": "project"}
+    )
+    stored = await call(mcp, "get_invoice", {"id": made["invoice"]["id"], "include": ["invoiceitems"]})
+    items = stored["invoiceitems"]
+    assert [(i["item"], i["price_unit"], i["quantity"]) for i in items] == [
+        ("Lab Portal", 80.0, 4.5),
+        ("Field Study", 90.0, 2.0),
+    ]
+    assert all(i["apply_tax"] is False for i in items)
+    assert (stored["subtotal"], stored["tax_amount"], stored["total"]) == (540.00, 0.0, 540.00)
+    entries = await entries_of(mcp, ids["client"])
+    for entry_id in ids["api"] + ids["frontend"]:
+        assert entries[entry_id]["invoice_item_id"] == items[0]["id"]
+    assert entries[ids["interviews"][0]]["invoice_item_id"] == items[1]["id"]
+
+
+# One rate for every line: 6.50 h x 50 = 325.00 (API design 112.50, Frontend 112.50, Interviews 100.00)
+async def test_a_given_rate_overrides_task_project_and_company_rates(mcp: Client) -> None:
+    ids = await umbrella(mcp)
+    preview = await call(
+        mcp,
+        "create_invoice_from_time",
+        {"client_id": ids["client"], **WEEK, "price_per_hour": 50, "dry_run": True},
+    )
+    invoice = preview["invoice"]
+    assert [i["price_unit"] for i in invoice["items"]] == [50.0, 50.0, 50.0]
+    assert (invoice["subtotal"], invoice["tax_amount"], invoice["total"]) == (325.00, 0.0, 325.00)
+
+
+async def test_the_range_is_inclusive_of_its_last_day(mcp: Client) -> None:
+    ids = await umbrella(mcp)
+    # 2026-03-09 only: the Frontend hour after the week (1.00 h x 80 = 80.00).
+    preview = await call(
+        mcp,
+        "create_invoice_from_time",
+        {"client_id": ids["client"], "start": "2026-03-09", "end": "2026-03-09", "dry_run": True},
+    )
+    assert [(i["item"], i["quantity"], i["entries"]) for i in preview["invoice"]["items"]] == [
+        ("Frontend", 1.0, [ids["outside"][1]])
+    ]
+    assert preview["invoice"]["total"] == 80.00
+
+
+async def test_flat_rate_work_is_left_out_and_reported(mcp: Client) -> None:
+    # Seeded Acme time from November: Visual design (Website Redesign, T&M at 95/h) 2 h + 1.5 h, and
+    # Push notifications 1.5 h on the flat-rate Mobile App, which is not billed by the hour.
+    preview = await call(
+        mcp,
+        "create_invoice_from_time",
+        {"client_id": 1, "start": "2026-11-01", "end": "2026-11-30", "dry_run": True},
+    )
+    assert [(i["item"], i["price_unit"], i["quantity"]) for i in preview["invoice"]["items"]] == [
+        ("Visual design", 95.0, 3.5)
+    ]
+    assert preview["invoice"]["total"] == 332.50  # 3.5 h x 95
+    assert preview["skipped"] == {"flat-rate": [8]}
+
+
+async def test_bad_ranges_and_clients_are_refused_before_anything_is_made(mcp: Client) -> None:
+    before = await invoice_count(mcp)
+    backwards = await fails(
+        mcp, "create_invoice_from_time", {"client_id": 1, "start": "2026-03-08", "end": "2026-03-02"}
+    )
+    assert "end must not be before start" in backwards
+    unknown = await fails(mcp, "create_invoice_from_time", {"client_id": 1, **WEEK, "group_by": "user"})
+    assert "group_by" in unknown
+    assert await invoice_count(mcp) == before

@@ -85,7 +85,7 @@ class PaymoOutcomeUnknownError(PaymoError):
 
 
 class PaymoResponseError(PaymoError):
-    hint = "Paymo sent a response that is not valid JSON; try again, and check PAYMO_BASE_URL."
+    hint = "Paymo's answer could not be read; try again, and check that PAYMO_BASE_URL is the Paymo API."
 
 
 _BY_STATUS: dict[int, type[PaymoError]] = {

@@ -48,6 +48,17 @@ def _message(response: httpx.Response) -> str:
     return f"non-JSON {kind} response (HTTP {response.status_code} {response.reason_phrase})"
 
 
+def _unreadable(response: httpx.Response) -> str:
+    """Why a success answer could not be read, without quoting it (it may be huge, or HTML)."""
+    kind = response.headers.get("content-type", "no content type").split(";")[0]
+    looks_json = "json" in kind or response.content.lstrip()[:1] in (b"{", b"[")
+    why = "cut off or malformed; " if looks_json else ""
+    return (
+        f"the answer is not valid JSON ({why}{kind}, {len(response.content)} bytes, "
+        f"HTTP {response.status_code} {response.reason_phrase})"
+    )
+
+
 class PaymoClient:
     """Async Paymo API client. Create once, use everywhere, close once (`async with`)."""
 
@@ -196,9 +207,7 @@ class PaymoClient:
         try:
             return response.json()
         except ValueError:
-            raise PaymoResponseError(
-                _message(response), status=response.status_code, method=method, path=path
-            ) from None
+            raise PaymoResponseError(_unreadable(response), method=method, path=path) from None
 
     # -- resource helpers --------------------------------------------------------------------
 
@@ -206,7 +215,12 @@ class PaymoClient:
     def _unwrap(body: Any, key: str, method: str, path: str) -> list[dict[str, Any]]:
         records = body.get(key) if isinstance(body, dict) else None
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise PaymoResponseError(f"expected a {key!r} list in the response", method=method, path=path)
+            got = ""
+            if isinstance(body, dict):
+                got = f" (got {', '.join(list(body)[:5])})" if body else " (got an empty answer)"
+            raise PaymoResponseError(
+                f"expected a {key!r} list in the response{got}", method=method, path="/" + path.lstrip("/")
+            )
         return records
 
     async def page(

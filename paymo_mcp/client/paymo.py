@@ -257,10 +257,12 @@ class PaymoClient:
         while len(out) < limit:
             records = await self.page(path, key, params=params, page=page, page_size=size)
             out.extend(records[: limit - len(out)])
-            if len(records) < size:
-                break
+            last = len(records) < size or len(out) >= limit
             if on_page is not None:
-                await on_page(len(out), limit)
+                # Every page reports; the last one with the true total, so progress ends at 100 %.
+                await on_page(len(out), len(out) if last else limit)
+            if last:
+                break
             page += 1
         return out
 

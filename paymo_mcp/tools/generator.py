@@ -116,7 +116,8 @@ class ResourceTools:
         return make_tool(
             input_schema=compact_schema(args_model.model_json_schema(), nullable=False),
             name=f"list_{spec.name}",
-            description=f"List {spec.plural_noun}; filters combine with AND.",
+            description=f"List {spec.plural_noun}"
+            + ("; filters combine with AND." if spec.filters.model_fields else "."),
             input_model=args_model,
             handler=handler,
             output_model=output,

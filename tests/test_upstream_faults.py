@@ -249,3 +249,25 @@ async def test_the_sandbox_rate_limiter_is_waited_out_via_retry_after(fresh: San
     statuses = [r["status"] for r in control(fresh, "requests") if r["path"] == "/api/clients"]
     assert statuses == [429, 200] and waited >= 0.9
     survived(1)
+
+
+async def test_waiting_for_the_rate_limit_does_not_spend_the_retry_budget(fresh: SandboxServer) -> None:
+    """A request queued behind the rate limit for longer than the whole budget may still be retried."""
+    control(fresh, "rate_limit", {"limit": 2, "period_s": 1.5})
+    fault(fresh, method="GET", path_prefix="/api/tasks/5", status=503)
+    policy = RetryPolicy(max_tries=3, budget_s=1.0, base_delay_s=0.1, max_delay_s=0.2)
+    async with (
+        PaymoClient(fresh.api_key, fresh.base_url, retry=policy) as client,
+        anyio.create_task_group() as tg,
+    ):
+        for _ in range(4):  # two windows' worth of budget
+            tg.start_soon(client.request, "GET", "me")
+        await anyio.sleep(0.3)
+        started = time.monotonic()
+        task = await client.get("tasks", "tasks", 5)
+        waited = time.monotonic() - started
+    assert task["id"] == 5 and waited > 1.5  # queued for the third window: longer than the budget
+    statuses = [r["status"] for r in control(fresh, "requests")]
+    assert 429 not in statuses
+    assert [r["status"] for r in control(fresh, "requests") if r["path"] == "/api/tasks/5"] == [503, 200]
+    survived(1)

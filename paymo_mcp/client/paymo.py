@@ -86,7 +86,9 @@ class PaymoClient:
             headers={"Accept": "application/json", "User-Agent": f"paymo-mcp/{__version__}"},
             transport=transport,
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
+            # Idle connections are dropped before a server's keep-alive timeout (often 5 s) can close
+            # them under a request: a create sent on such a connection would end "outcome unknown".
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=20, keepalive_expiry=4.0),
         )
 
     def __repr__(self) -> str:
@@ -122,12 +124,15 @@ class PaymoClient:
         """
         method = method.upper()
         shown = "/" + path.lstrip("/")
-        started = time.monotonic()
+        started: float | None = None
         attempt = 0
         lost = False  # an earlier try may have been applied
         while True:
             attempt += 1
             sent_at = await self.pacer.acquire() if self.pacer else 0.0
+            if started is None:
+                # The retry budget starts at the first send: waiting for the rate limit is not retrying.
+                started = time.monotonic()
             try:
                 self.requests_sent += 1
                 response = await self._http.request(

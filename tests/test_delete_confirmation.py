@@ -23,7 +23,7 @@ from tests.helpers import TRANSCRIPT, call, control, fails, settings_for
 pytestmark = pytest.mark.anyio
 MODES = ["auto", "legacy"]
 
-# what the record is called -> (delete tool, get tool, a seeded id, its name or None, words of what Paymo cascades)
+# what the record is called -> (delete tool, get tool, a seeded id, its name or None, what cascades)
 RECORDS: dict[str, tuple[str, str, int, str | None, str]] = {
     "task": ("delete_task", "get_task", 1, "Stakeholder interviews", "all its time entries"),
     "task list": ("delete_tasklist", "get_tasklist", 1, "Discovery", "its tasks and their time entries"),

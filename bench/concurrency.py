@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -35,6 +37,7 @@ from _common import (
 )
 
 TARGET = 0.7
+HERE = Path(__file__).parent
 CONCURRENCY = 50
 
 
@@ -64,15 +67,19 @@ def connections(box: SandboxProcess, agent_prefix: str) -> tuple[int, int]:
 async def run(rounds: int = 10) -> list[Row]:
     with sandbox() as box:
         ids = task_ids(box)
-        port = free_port()
+        port, sdk_port = free_port(), free_port()
+        env = server_env(box.base_url, box.api_key)
         cmd = [*SERVER_CMD, "--transport", "http", "--port", str(port)]
-        server = subprocess.Popen(cmd, env=server_env(box.base_url, box.api_key), stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
+        sdk_cmd = [sys.executable, str(HERE / "sdk_http_server.py"), str(sdk_port)]
+        sdk_server = subprocess.Popen(sdk_cmd, env=env, stderr=subprocess.DEVNULL)
         try:
             wait_for_port(port, server)
+            wait_for_port(sdk_port, sdk_server)
             box.peers(reset=True)
-            url = f"http://127.0.0.1:{port}/mcp"
             async with (
-                Client(url) as mcp,
+                Client(f"http://127.0.0.1:{port}/mcp") as mcp,
+                Client(f"http://127.0.0.1:{sdk_port}/mcp") as sdk_mcp,
                 httpx.AsyncClient(base_url=box.base_url, auth=(box.api_key, "X")) as http,
             ):
 
@@ -81,6 +88,11 @@ async def run(rounds: int = 10) -> list[Row]:
                     if result.is_error:
                         raise RuntimeError(f"get_task failed: {result.content}")
 
+                async def sdk(task_id: int) -> None:
+                    result = await sdk_mcp.call_tool("get_task", {"id": task_id})
+                    if result.is_error:
+                        raise RuntimeError(f"the SDK floor's get_task failed: {result.content}")
+
                 async def floor(task_id: int) -> None:
                     response = await http.get(f"tasks/{task_id}")
                     response.raise_for_status()
@@ -88,14 +100,17 @@ async def run(rounds: int = 10) -> list[Row]:
 
                 await burst(ours, ids)  # warm-up: session, connections, lazy imports
                 after_first, _ = connections(box, "paymo-mcp")
+                await burst(sdk, ids)
                 await burst(floor, ids)
-                times: dict[str, list[float]] = {"ours": [], "floor": []}
+                times: dict[str, list[float]] = {"ours": [], "sdk": [], "floor": []}
+                order = (("ours", ours), ("sdk", sdk), ("floor", floor))
                 for r in range(rounds):
-                    for name, fn in (("ours", ours), ("floor", floor))[:: 1 if r % 2 == 0 else -1]:
+                    for name, fn in order[:: 1 if r % 2 == 0 else -1]:
                         times[name].append(await burst(fn, ids))
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            for proc in (server, sdk_server):
+                proc.terminate()
+                proc.wait(timeout=10)
         opened, sent = connections(box, "paymo-mcp")
         floor_opened, floor_sent = connections(box, "python-httpx")
     tp = {name: CONCURRENCY / median(t) for name, t in times.items()}
@@ -108,6 +123,15 @@ async def run(rounds: int = 10) -> list[Row]:
             tp["ours"] / tp["floor"],
             f"≥ {TARGET}",
             tp["ours"] / tp["floor"] >= TARGET,
+        ),
+        Row(
+            "concurrency",
+            "  same calls to a 1-tool MCPServer over HTTP (the SDK's own share)",
+            f"{tp['sdk']:.0f} calls/s",
+            f"{tp['floor']:.0f} GETs/s (bare httpx)",
+            tp["sdk"] / tp["floor"],
+            "—",
+            None,
         ),
         Row(
             "concurrency",

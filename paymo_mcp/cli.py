@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stateless", action="store_true", help="stateless HTTP (for several replicas)")
     p.add_argument("--read-only", action="store_true", default=None, help="no create/update/delete tools")
     p.add_argument(
-        "--toolsets", help="comma list: tasks,tasklists,projects,clients,invoices,time_entries,api"
+        "--toolsets", help="comma list: tasks,tasklists,projects,clients,invoices,time_entries,lookups,api"
     )
     p.add_argument("--no-confirm", action="store_true", help="do not ask the user to confirm deletes")
     p.add_argument("--state-dir", type=Path, help="where watch cursors and events live (PAYMO_STATE_DIR)")

@@ -182,3 +182,15 @@ async def test_no_confirm_flag_and_variable_on_the_real_command(fresh: SandboxSe
     else:
         assert not result.is_error, text
         assert user.questions == [] and deletes(fresh) == ["/api/tasklists/8"]
+
+
+@pytest.mark.parametrize(("tool", "get_tool", "field"), [("delete_invoice", "get_invoice", "number")])
+async def test_records_without_a_name_are_named_by_what_people_know_them_by(
+    fresh: SandboxServer, tool: str, get_tool: str, field: str
+) -> None:
+    user = User("decline")
+    async with Client(build_server(settings_for(fresh)), elicitation_callback=user) as client:
+        await fails(client, tool, {"id": 2})
+        record = await call(client, get_tool, {"id": 2})
+    (message,) = user.messages
+    assert record[field] and f"{record[field]!r}" in message

@@ -222,3 +222,21 @@ async def test_a_hidden_tool_cannot_be_called(fresh: SandboxServer) -> None:
     assert control(fresh, "requests") == []
     async with Client(build_server(settings_for(fresh))) as client:
         assert (await client.call_tool("get_client", {"id": 1})).structured_content["id"] == 1  # type: ignore[index]
+
+
+async def test_prompts_and_resource_templates_follow_toolsets_and_read_only(fresh: SandboxServer) -> None:
+    async def surface(**overrides: Any) -> tuple[set[str], set[str]]:
+        async with Client(build_server(settings_for(fresh, **overrides))) as client:
+            prompts = {p.name for p in (await client.list_prompts()).prompts}
+            templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
+        return prompts, templates
+
+    prompts, templates = await surface()
+    assert prompts == {"log_time", "weekly_timesheet", "invoice_unbilled_time"}
+    expected = {"paymo://invoices/{invoice_id}", "paymo://lookups/{name}", "paymo://watch/{resource}"}
+    assert expected <= templates
+    prompts, templates = await surface(toolsets=("tasks",))
+    assert prompts == set()
+    assert templates == {"paymo://tasks/{task_id}", "paymo://watch/{resource}"}
+    prompts, _ = await surface(read_only=True)
+    assert prompts == {"weekly_timesheet"}  # the others tell the model to create records

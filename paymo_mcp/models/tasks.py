@@ -15,8 +15,12 @@ def _priority(value: Any) -> Any:
     if isinstance(value, str) and value.strip().lower() in PRIORITIES:
         return PRIORITIES[value.strip().lower()]
     if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return value
+        value = int(value.strip())
+    if value is None or (
+        isinstance(value, int) and not isinstance(value, bool) and value in PRIORITIES.values()
+    ):
+        return value
+    raise ValueError("use one of 25 (low), 50 (normal), 75 (high), 100 (critical), or those words")
 
 
 PRIORITY_HELP = "25 low, 50 normal (default), 75 high, 100 critical; the words work too."

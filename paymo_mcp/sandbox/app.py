@@ -121,6 +121,9 @@ class Sandbox:
         else:
             fault = self.faults.take(method, path)
             if fault is not None and fault.delay_s:
+                # Read the request first, as a server does: a client that times out during the delay
+                # must not stop a `reset` fault's write from being applied (that is what it simulates).
+                await request.body()
                 await anyio.sleep(fault.delay_s)
             if fault is not None and not fault.reset:
                 headers = {} if fault.retry_after is None else {"Retry-After": _seconds(fault.retry_after)}

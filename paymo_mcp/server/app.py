@@ -91,8 +91,8 @@ def build_server(
         lifespan=lifespan,
         subscriptions=hub.bus,
     )
-    add_prompts(server)
-    add_resources(server, holder)
+    add_prompts(server, settings.toolsets, settings.read_only)
+    add_resources(server, holder, settings.toolsets)
     hub.add_to(server)
     # The SDK sets the root logger to INFO; one line per upstream request is noise (and stderr-bound).
     for name in ("httpx", "httpx2", "httpcore", "mcp.server.lowlevel.server"):

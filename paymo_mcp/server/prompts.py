@@ -13,6 +13,7 @@ from mcp_types import INVALID_PARAMS
 from pydantic import Field
 
 from paymo_mcp.client import Condition, PaymoError, build_where
+from paymo_mcp.config import TOOLSETS
 from paymo_mcp.server.context import app_context
 
 Task = Annotated[str, Field(description="Words of the task's name, e.g. 'wireframes'.")]
@@ -178,6 +179,18 @@ async def invoice_unbilled_time(
     )
 
 
-def add_prompts(server: MCPServer[Any]) -> None:
-    for fn in (log_time, weekly_timesheet, invoice_unbilled_time):
-        server.add_prompt(Prompt.from_function(fn))
+# Each prompt, the toolsets whose tools it tells the model to call, and whether it writes.
+PROMPTS = (
+    (log_time, {"tasks", "time_entries"}, True),
+    (weekly_timesheet, {"time_entries"}, False),
+    (invoice_unbilled_time, {"invoices", "time_entries"}, True),
+)
+
+
+def add_prompts(
+    server: MCPServer[Any], toolsets: tuple[str, ...] = TOOLSETS, read_only: bool = False
+) -> None:
+    """Register the prompts whose tools the settings enable (none that writes in read-only mode)."""
+    for fn, needs, writes in PROMPTS:
+        if needs <= set(toolsets) and not (writes and read_only):
+            server.add_prompt(Prompt.from_function(fn))

@@ -11,6 +11,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp_types import Completion, CompletionArgument, ResourceTemplateReference
 
 from paymo_mcp.client import Condition, PaymoError, PaymoNotFoundError, build_where
+from paymo_mcp.config import TOOLSETS
 from paymo_mcp.models.currencies import CURRENCIES
 from paymo_mcp.server.context import AppContext, app_context
 from paymo_mcp.tools.lookups import LOOKUPS
@@ -96,11 +97,15 @@ async def complete_ids(app: AppContext, spec: ResourceSpec, typed: str) -> Compl
     return Completion(values=ids[:COMPLETIONS], has_more=more or len(ids) > COMPLETIONS)
 
 
-def add_resources(server: MCPServer[Any], holder: dict[str, AppContext]) -> None:
-    """Register record templates, the lookup template and completion. `holder["app"]` is the lifespan's
-    AppContext (completion handlers get no request context of their own)."""
+def add_resources(
+    server: MCPServer[Any], holder: dict[str, AppContext], toolsets: tuple[str, ...] = TOOLSETS
+) -> None:
+    """Register record templates (of the enabled toolsets), the lookup template and completion.
+    `holder["app"]` is the lifespan's AppContext (completion handlers get no request context)."""
     by_uri: dict[str, ResourceSpec] = {}
     for spec in RESOURCES:
+        if spec.name not in toolsets:
+            continue
         uri = f"paymo://{spec.name}/{{{spec.singular}_id}}"
         by_uri[uri] = spec
         searched = SEARCH_FIELD.get(spec.name, "name")
@@ -110,12 +115,13 @@ def add_resources(server: MCPServer[Any], holder: dict[str, AppContext]) -> None
             description=f"One {spec.noun} as JSON; its id completes from its {searched}.",
             mime_type="application/json",
         )(_record_reader(spec))
-    server.resource(
-        LOOKUP_TEMPLATE,
-        name="lookup",
-        description=f"A lookup list as JSON: {', '.join(LOOKUP_NAMES)}.",
-        mime_type="application/json",
-    )(read_lookup)
+    if "lookups" in toolsets:
+        server.resource(
+            LOOKUP_TEMPLATE,
+            name="lookup",
+            description=f"A lookup list as JSON: {', '.join(LOOKUP_NAMES)}.",
+            mime_type="application/json",
+        )(read_lookup)
 
     @server.completion()  # type: ignore[no-untyped-call,untyped-decorator]
     async def complete(ref: Any, argument: CompletionArgument, context: Any) -> Completion | None:
@@ -124,7 +130,9 @@ def add_resources(server: MCPServer[Any], holder: dict[str, AppContext]) -> None
         if ref.uri == LOOKUP_TEMPLATE:
             return Completion(values=[n for n in LOOKUP_NAMES if n.startswith(argument.value)])
         if ref.uri == WATCH_TEMPLATE:
-            return Completion(values=[s.name for s in RESOURCES if s.name.startswith(argument.value)])
+            return Completion(
+                values=[s.name for s in RESOURCES if s.name in toolsets and s.name.startswith(argument.value)]
+            )
         spec = by_uri.get(ref.uri)
         app = holder.get("app")
         if spec is None or app is None:

@@ -122,6 +122,8 @@ class WatchHub:
 
     def add_to(self, server: MCPServer[Any]) -> None:
         """Register the watch resources and the `resources/subscribe` handlers of earlier protocols."""
+        if not self.resources:
+            return
 
         async def read_watch(resource: str, ctx: Context[Any, Any]) -> str:
             if resource not in self.resources:

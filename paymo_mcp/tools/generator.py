@@ -215,7 +215,9 @@ class ResourceTools:
                 record = await app.client.get(spec.path, spec.key, record_id)
             except PaymoError:
                 return None  # e.g. not found: the delete itself reports it
-            label = f" {record['name']!r}" if isinstance(record.get("name"), str) else ""
+            # What a person knows the record by: a name, an invoice's number, an entry's description.
+            named = [record.get(k) for k in ("name", "number", "description")]
+            label = next((f" {v!r}" for v in named if isinstance(v, str) and v.strip()), "")
             return f"Delete {spec.noun} {record_id}{label}?{cascade} This cannot be undone."
 
         return make_tool(

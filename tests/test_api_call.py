@@ -26,9 +26,10 @@ from starlette.routing import Route
 from paymo_mcp.client import PaymoClient, RetryPolicy
 from paymo_mcp.config import Settings
 from paymo_mcp.sandbox import SandboxServer
+from paymo_mcp.server.app import build_server
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.api_call import MAX_BODY_CHARS, api_call_tool
-from tests.helpers import CANARY_KEY, TRANSCRIPT, control
+from tests.helpers import CANARY_KEY, TRANSCRIPT, control, settings_for
 
 API_KEY = "api-call-canary-key-8c1e4f"
 BASIC = "Basic " + base64.b64encode(f"{API_KEY}:X".encode()).decode()
@@ -589,3 +590,14 @@ async def test_hostile_calls_and_read_only_writes_send_nothing_to_the_sandbox_or
         text = await refusal(client, {"method": "POST", "path": "clients", "body": {"name": "x"}})
     assert "read-only" in text and "only GET" in text
     assert sandbox_log(fresh) == [] and tripwire.received == []
+
+
+async def test_a_delete_whose_answer_was_lost_says_the_404_means_deleted(fresh: SandboxServer) -> None:
+    async with Client(build_server(settings_for(fresh))) as client:  # retries on, as configured
+        created = await answer(client, {"method": "POST", "path": "clients", "body": {"name": "Gone Ltd"}})
+        path = f"clients/{created['body']['clients'][0]['id']}"
+        fault = {"method": "DELETE", "path_prefix": f"/api/{path}", "status": 200, "reset": True, "times": 1}
+        control(fresh, "faults", fault)
+        result = await answer(client, {"method": "DELETE", "path": path})
+        assert result["status"] == 404 and "404 on DELETE then means it was deleted" in result["note"]
+        assert sandbox_log(fresh).count(("DELETE", f"/api/{path}")) == 2

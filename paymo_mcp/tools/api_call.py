@@ -26,6 +26,7 @@ from paymo_mcp.client.confine import (
     join_url,
     same_origin,
 )
+from paymo_mcp.client.paymo import ANSWER_LOST
 from paymo_mcp.models.common import InputModel
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.toolkit import compact_json, compact_schema, make_tool
@@ -195,6 +196,15 @@ def _result(response: httpx.Response, base_url: str) -> dict[str, Any]:
     body, truncated, body_note = _body(response)
     if body_note:
         notes.append(body_note)
+    if response.extensions.get(ANSWER_LOST):
+        notes.append(
+            "An earlier try of this request got no answer and may have been applied"
+            + (
+                " (a 404 on DELETE then means it was deleted)."
+                if response.request.method == "DELETE"
+                else "."
+            )
+        )
     result: dict[str, Any] = {
         "status": response.status_code,
         "headers": headers,

@@ -5,6 +5,8 @@ Kept out of conftest.py so every test module (and conftest itself) imports the o
 
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import Any
 
 import httpx
@@ -60,3 +62,38 @@ async def fails(client: Client, tool: str, args: dict[str, Any] | None = None) -
     TRANSCRIPT.append(text)
     assert "Traceback" not in text and "\n" not in text.strip(), text
     return text
+
+
+def fault(sandbox: SandboxServer, **spec: Any) -> None:
+    """Arm one sandbox fault (`method`, `path_prefix`, `status`, `times`, `delay_s`, `reset`, ...)."""
+    control(
+        sandbox,
+        "faults",
+        {"method": None, "times": 1, "retry_after": None, "delay_s": 0, "reset": False, **spec},
+    )
+
+
+def paymo_env(sandbox: SandboxServer, **extra: str) -> dict[str, str]:
+    """The environment of a spawned server: PATH/HOME plus the PAYMO_* settings (stdio passes no others)."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+    env.update(
+        PAYMO_API_KEY=sandbox.api_key,
+        PAYMO_BASE_URL=sandbox.base_url,
+        PAYMO_STATE_DIR=tempfile.mkdtemp(prefix="paymo-mcp-test-"),
+    )
+    env.update(extra)
+    return env
+
+
+# A raw streamable-HTTP `initialize`, for tests that speak HTTP without an MCP client.
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    },
+}
+MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}

@@ -6,10 +6,8 @@ anything listens, and PAYMO_MCP_AUTH_TOKEN works like --auth-token (401 without 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,31 +16,8 @@ import httpx
 import pytest
 
 from paymo_mcp.sandbox import SandboxServer
-from tests.helpers import TRANSCRIPT
+from tests.helpers import INIT, MCP_HEADERS, TRANSCRIPT, paymo_env
 from tests.servers import free_port
-
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
-HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
-
-
-def env_for(sandbox: SandboxServer, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
-    env.update(
-        PAYMO_API_KEY=sandbox.api_key,
-        PAYMO_BASE_URL=sandbox.base_url,
-        PAYMO_STATE_DIR=tempfile.mkdtemp(prefix="paymo-mcp-http-"),
-        **extra,
-    )
-    return env
 
 
 @contextmanager
@@ -74,7 +49,7 @@ def test_a_non_loopback_bind_without_a_token_is_refused_before_listening(sandbox
     port = free_port()
     done = subprocess.run(
         [sys.executable, "-m", "paymo_mcp", "--transport", "http", "--host", "0.0.0.0", "--port", str(port)],
-        env=env_for(sandbox),
+        env=paymo_env(sandbox),
         capture_output=True,
         text=True,
         timeout=60,
@@ -86,7 +61,7 @@ def test_a_non_loopback_bind_without_a_token_is_refused_before_listening(sandbox
     assert "refusing to listen on 0.0.0.0 without an auth token" in lines[0]
     assert "--auth-token" in lines[0] and "PAYMO_MCP_AUTH_TOKEN" in lines[0]
     with pytest.raises(httpx.TransportError):
-        httpx.post(f"http://127.0.0.1:{port}/mcp", json=INIT, headers=HEADERS, timeout=2)
+        httpx.post(f"http://127.0.0.1:{port}/mcp", json=INIT, headers=MCP_HEADERS, timeout=2)
 
 
 @pytest.mark.parametrize("way", ["env", "flag"])
@@ -97,11 +72,11 @@ def test_the_token_from_the_variable_or_flag_is_required_on_every_request(
     port = free_port()
     args = ["--auth-token", token] if way == "flag" else []
     extra = {"PAYMO_MCP_AUTH_TOKEN": token} if way == "env" else {}
-    with http_server(args, env_for(sandbox, **extra), port) as url:
-        missing = httpx.post(url, json=INIT, headers=HEADERS)
-        wrong = httpx.post(url, json=INIT, headers={**HEADERS, "authorization": f"Bearer {token}x"})
-        prefix = httpx.post(url, json=INIT, headers={**HEADERS, "authorization": f"Bearer {token[:-1]}"})
-        right = httpx.post(url, json=INIT, headers={**HEADERS, "authorization": f"Bearer {token}"})
+    with http_server(args, paymo_env(sandbox, **extra), port) as url:
+        missing = httpx.post(url, json=INIT, headers=MCP_HEADERS)
+        wrong = httpx.post(url, json=INIT, headers={**MCP_HEADERS, "authorization": f"Bearer {token}x"})
+        prefix = httpx.post(url, json=INIT, headers={**MCP_HEADERS, "authorization": f"Bearer {token[:-1]}"})
+        right = httpx.post(url, json=INIT, headers={**MCP_HEADERS, "authorization": f"Bearer {token}"})
     assert missing.status_code == wrong.status_code == prefix.status_code == 401
     assert token not in missing.text + wrong.text + prefix.text
     assert missing.headers["www-authenticate"].startswith("Bearer")

@@ -13,17 +13,9 @@ from mcp import Client
 from paymo_mcp.client import PaymoClient, PaymoUnavailableError, RetryPolicy
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
-from tests.helpers import call, control, fails, settings_for
+from tests.helpers import call, control, fails, fault, settings_for
 
 pytestmark = pytest.mark.anyio
-
-
-def fault(sandbox: SandboxServer, **spec: Any) -> None:
-    control(
-        sandbox,
-        "faults",
-        {"method": None, "times": 1, "retry_after": None, "delay_s": 0, "reset": False, **spec},
-    )
 
 
 def logged(sandbox: SandboxServer, method: str, prefix: str) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ recorded output of the session for the canary key.)
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from typing import Any
@@ -19,7 +18,7 @@ from mcp.client.stdio import stdio_client
 
 from paymo_mcp.client import PaymoClient, PaymoError
 from paymo_mcp.sandbox import SandboxServer
-from tests.helpers import CANARY_KEY, TRANSCRIPT, control
+from tests.helpers import CANARY_KEY, TRANSCRIPT, control, paymo_env
 
 pytestmark = pytest.mark.anyio
 CANARY_PASSWORD = "canary-password-3c8e1f"
@@ -42,15 +41,7 @@ CALLS: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = [
 
 
 def env_for(sandbox: SandboxServer, api_key: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
-    env.update(
-        PAYMO_API_KEY=api_key,
-        PAYMO_PASSWORD=CANARY_PASSWORD,
-        PAYMO_BASE_URL=sandbox.base_url,
-        PAYMO_STATE_DIR=tempfile.mkdtemp(prefix="paymo-mcp-canary-"),
-        PAYMO_MAX_TRIES="2",
-    )
-    return env
+    return paymo_env(sandbox, PAYMO_API_KEY=api_key, PAYMO_PASSWORD=CANARY_PASSWORD, PAYMO_MAX_TRIES="2")
 
 
 async def session_outputs(sandbox: SandboxServer, api_key: str) -> list[str]:

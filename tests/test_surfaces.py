@@ -6,7 +6,6 @@ sandbox), so the CLI's parsing is what is tested, not a Settings object built by
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from pydantic import SecretStr, ValidationError
 from paymo_mcp.config import TOOLSETS, Settings, parse_toolsets
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
-from tests.helpers import TRANSCRIPT, control, fails, settings_for
+from tests.helpers import TRANSCRIPT, control, fails, paymo_env, settings_for
 
 pytestmark = pytest.mark.anyio
 
@@ -63,18 +62,6 @@ def expected_tools(toolsets: tuple[str, ...], *, read_only: bool = False) -> set
     if "api" in toolsets:
         names.add("api_call")
     return names
-
-
-def paymo_env(sandbox: SandboxServer, **extra: str) -> dict[str, str]:
-    """The environment of a spawned server: PATH/HOME plus the PAYMO_* settings (stdio passes no others)."""
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
-    env.update(
-        PAYMO_API_KEY=sandbox.api_key,
-        PAYMO_BASE_URL=sandbox.base_url,
-        PAYMO_STATE_DIR=tempfile.mkdtemp(prefix="paymo-mcp-surfaces-"),
-    )
-    env.update(extra)
-    return env
 
 
 @asynccontextmanager

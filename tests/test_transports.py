@@ -15,21 +15,10 @@ from mcp.client.streamable_http import streamable_http_client
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
 from paymo_mcp.server.http_app import build_http_app
-from tests.helpers import settings_for
+from tests.helpers import INIT, MCP_HEADERS, settings_for
 from tests.servers import free_port, serving
 
 pytestmark = pytest.mark.anyio
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
-HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
@@ -57,8 +46,8 @@ async def test_http_with_a_token_needs_it_on_every_request(fresh: SandboxServer)
     port = free_port()
     app = build_http_app(build_server(settings_for(fresh)), host="127.0.0.1", port=port, auth_token="s3cret")
     with serving(app, port) as url:
-        refused = httpx.post(f"{url}/mcp", json=INIT, headers=HEADERS)
-        wrong = httpx.post(f"{url}/mcp", json=INIT, headers={**HEADERS, "authorization": "Bearer nope"})
+        refused = httpx.post(f"{url}/mcp", json=INIT, headers=MCP_HEADERS)
+        wrong = httpx.post(f"{url}/mcp", json=INIT, headers={**MCP_HEADERS, "authorization": "Bearer nope"})
         assert refused.status_code == wrong.status_code == 401
         assert "s3cret" not in refused.text
         authed = httpx2.AsyncClient(headers={"authorization": "Bearer s3cret"})
@@ -77,10 +66,10 @@ def test_foreign_host_and_origin_headers_are_refused(fresh: SandboxServer) -> No
     port = free_port()
     app = build_http_app(build_server(settings_for(fresh)), host="127.0.0.1", port=port, auth_token=None)
     with serving(app, port) as url:
-        ok = httpx.post(f"{url}/mcp", json=INIT, headers=HEADERS)
-        evil_host = httpx.post(f"{url}/mcp", json=INIT, headers={**HEADERS, "host": "evil.example"})
+        ok = httpx.post(f"{url}/mcp", json=INIT, headers=MCP_HEADERS)
+        evil_host = httpx.post(f"{url}/mcp", json=INIT, headers={**MCP_HEADERS, "host": "evil.example"})
         evil_origin = httpx.post(
-            f"{url}/mcp", json=INIT, headers={**HEADERS, "origin": "http://evil.example"}
+            f"{url}/mcp", json=INIT, headers={**MCP_HEADERS, "origin": "http://evil.example"}
         )
     assert ok.status_code == 200
     assert evil_host.status_code in (403, 421) and evil_origin.status_code == 403
@@ -91,5 +80,5 @@ def test_oversized_request_bodies_are_refused(fresh: SandboxServer) -> None:
     app = build_http_app(build_server(settings_for(fresh)), host="127.0.0.1", port=port, auth_token=None)
     huge = {**INIT, "params": {**INIT["params"], "padding": "x" * (2 * 1024 * 1024)}}  # type: ignore[dict-item]
     with serving(app, port) as url:
-        response = httpx.post(f"{url}/mcp", json=huge, headers=HEADERS)
+        response = httpx.post(f"{url}/mcp", json=huge, headers=MCP_HEADERS)
     assert response.status_code == 413

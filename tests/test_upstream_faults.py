@@ -21,7 +21,7 @@ from mcp import Client
 from paymo_mcp.client import PaymoClient, RetryPolicy
 from paymo_mcp.sandbox import SandboxServer, create_app
 from paymo_mcp.server.app import build_server
-from tests.helpers import call, control, fails, settings_for
+from tests.helpers import call, control, fails, fault, settings_for
 from tests.servers import free_port, serving
 
 pytestmark = pytest.mark.anyio
@@ -44,14 +44,6 @@ def report_survived(request: pytest.FixtureRequest) -> Iterator[None]:
 def survived(count: int) -> None:
     SURVIVED["faults"] += count
     SURVIVED["tests"] += 1
-
-
-def fault(sandbox: SandboxServer, **spec: Any) -> None:
-    control(
-        sandbox,
-        "faults",
-        {"method": None, "times": 1, "retry_after": None, "delay_s": 0, "reset": False, **spec},
-    )
 
 
 def logged(sandbox: SandboxServer, method: str, path: str) -> list[dict[str, Any]]:

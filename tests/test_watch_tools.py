@@ -7,7 +7,6 @@ deliveries on the server's own listener (the stdio `--webhook-port` path, in pro
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
 from paymo_mcp.tools.resources import RESOURCES
 from paymo_mcp.watch import WATCH_RESOURCES, open_store, sign
-from tests.helpers import TRANSCRIPT, call, control, fails, settings_for
+from tests.helpers import TRANSCRIPT, call, control, fails, paymo_env, settings_for
 from tests.servers import free_port
 
 pytestmark = pytest.mark.anyio
@@ -312,12 +311,7 @@ async def test_forged_unsigned_and_replayed_deliveries(fresh: SandboxServer, tmp
 
 
 def hooks_cli(sandbox: SandboxServer, state: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME")},
-        "PAYMO_API_KEY": sandbox.api_key,
-        "PAYMO_BASE_URL": sandbox.base_url,
-        "PAYMO_STATE_DIR": str(state),
-    }
+    env = paymo_env(sandbox, PAYMO_STATE_DIR=str(state))
     command = [sys.executable, "-m", "paymo_mcp", "hooks", *args]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     TRANSCRIPT.extend([done.stdout, done.stderr])

@@ -113,6 +113,11 @@ def serve(args: argparse.Namespace) -> None:
 
         _configure_logging(args.log_level)
         if args.transport == "stdio":
+            if settings.webhook_url and not settings.webhook_port and not settings.read_only:
+                raise ValueError(
+                    "PAYMO_WEBHOOK_URL on stdio needs --webhook-port (PAYMO_WEBHOOK_PORT): the local port "
+                    "that URL reaches, where the server listens for Paymo's deliveries"
+                )
             server = build_server(settings)
             _collect_again()
             server.run("stdio")

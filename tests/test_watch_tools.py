@@ -358,3 +358,32 @@ async def test_a_burst_of_500_sandbox_deliveries_is_stored_with_none_lost(
         )
         assert [t["id"] for t in got["tasks"]] == made and got["remaining"] == 0
         assert delivered - started < 10
+
+
+async def test_instant_mode_polls_again_after_a_while_to_find_lost_deliveries(
+    fresh: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    async with instant(fresh, tmp_path, port) as client:
+        await take(client)
+        async with httpx.AsyncClient(auth=(fresh.api_key, "X")) as http:
+            for hook in await our_hooks(fresh, port):  # deliveries now go nowhere: "lost"
+                (await http.delete(f"{fresh.base_url}hooks/{hook['id']}")).raise_for_status()
+        lost = await make_tasks(client, 2, prefix="lost")
+        await flush(fresh)
+        assert (await take(client))["count"] == 0  # polled recently: instant mode trusts the hooks
+        monkeypatch.setattr("paymo_mcp.watch.service.CATCH_UP_EVERY_S", 0.0)
+        assert [t["id"] for t in (await take(client))["tasks"]] == lost
+
+
+def test_a_webhook_url_on_stdio_needs_a_listener_port(fresh: SandboxServer) -> None:
+    env = paymo_env(fresh, PAYMO_WEBHOOK_URL="https://hooks.example.com")
+    command = [sys.executable, "-m", "paymo_mcp"]
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
+    assert (
+        done.returncode == 2
+        and "--webhook-port" in done.stderr
+        and len(done.stderr.strip().splitlines()) == 1
+    )

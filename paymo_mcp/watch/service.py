@@ -2,7 +2,8 @@
 
 Instant mode (a public webhook URL is configured): `model.insert.<Model>` hooks are registered once,
 each with its own random secret kept only in the store, and reused on later starts; deliveries feed
-the store and the first take per resource and process polls once to catch up on downtime.
+the store, and a take polls first when the resource was not polled in this process yet, or not for
+ten minutes, to catch up on downtime and lost deliveries.
 Polling mode: every take first stores what Paymo has past the poller's cursor.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from datetime import datetime
@@ -29,6 +31,9 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int], Awaitable[None]]  # records fetched so far by a catch-up
 OnChange = Callable[[str], Awaitable[None]]
 PAGE_SIZE = 200
+# Instant mode still polls a resource this often: a delivery lost while the server was up (Paymo
+# gave up, a proxy dropped it) is then found within this time, not only at the next restart.
+CATCH_UP_EVERY_S = 600.0
 
 
 def hook_target(webhook_url: str, resource: str) -> str:
@@ -43,7 +48,7 @@ class WatchService:
         self.client = client
         self.store = store
         self.webhook_url = webhook_url
-        self._caught_up: set[str] = set()  # instant mode: resources polled once since this process started
+        self._caught_up: dict[str, float] = {}  # instant mode: resource -> when it was last polled
 
     @property
     def mode(self) -> str:
@@ -152,7 +157,7 @@ class WatchService:
 
         fetch = pages_after(self._fetch_where(res, progress))
         added = await poll_new(fetch, self.store, resource, PAGE_SIZE, latest_id=latest_id)
-        self._caught_up.add(resource)
+        self._caught_up[resource] = time.monotonic()
         return added
 
     async def take(
@@ -169,6 +174,7 @@ class WatchService:
             # A new watcher asked to start in the past: fetch what was created since then.
             res = watch_resource(resource)
             await backfill(self._fetch_where(res, progress), self.store, resource, since, PAGE_SIZE)
-        if self.mode == "polling" or resource not in self._caught_up:
+        last_poll = self._caught_up.get(resource)
+        if self.mode == "polling" or last_poll is None or time.monotonic() - last_poll > CATCH_UP_EVERY_S:
             await self.catch_up(resource, progress)
         return await self.store.take(resource, watcher, limit, since, filters)

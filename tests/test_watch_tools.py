@@ -18,15 +18,19 @@ from typing import Any
 
 import anyio
 import httpx
+import httpx2
 import pytest
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
+from paymo_mcp.server.http_app import build_http_app
+from paymo_mcp.server.watching import WatchHub
 from paymo_mcp.tools.resources import RESOURCES
 from paymo_mcp.watch import WATCH_RESOURCES, open_store, sign
 from tests.helpers import TRANSCRIPT, call, control, fails, paymo_env, settings_for
-from tests.servers import free_port
+from tests.servers import free_port, serving
 
 pytestmark = pytest.mark.anyio
 
@@ -387,3 +391,26 @@ def test_a_webhook_url_on_stdio_needs_a_listener_port(fresh: SandboxServer) -> N
         and "--webhook-port" in done.stderr
         and len(done.stderr.strip().splitlines()) == 1
     )
+
+
+async def test_instant_mode_over_the_http_transport_receives_on_the_mcp_port(
+    fresh: SandboxServer, tmp_path: Path
+) -> None:
+    port = free_port()
+    settings = settings_for(fresh, state_dir=tmp_path, webhook_url=f"http://127.0.0.1:{port}")
+    hub = WatchHub(settings)
+    server = build_server(settings, watch_hub=hub)
+    app = build_http_app(server, host="127.0.0.1", port=port, auth_token="t0ken", extra_routes=hub.routes())
+    with serving(app, port) as url:
+        authed = httpx2.AsyncClient(headers={"authorization": "Bearer t0ken"})
+        async with Client(streamable_http_client(f"{url}/mcp", http_client=authed)) as client:
+            await take(client)
+            assert len(await our_hooks(fresh, port)) == 6
+            made = await make_tasks(client, 3)
+            httpx.delete(fresh.base_url.replace("/api/", "/__sandbox/requests"))
+            deliveries = (await flush(fresh))["deliveries"]
+            got = await take(client)
+    ours = [d for d in deliveries if d["url"].startswith(url)]
+    assert ours and all(d["status"] == 200 for d in ours)  # signed, accepted without the bearer token
+    assert [t["id"] for t in got["tasks"]] == made and got["mode"] == "instant"
+    assert api_log(fresh, "GET", "/api/tasks") == []

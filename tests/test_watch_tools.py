@@ -324,8 +324,8 @@ def hooks_cli(sandbox: SandboxServer, state: Path, *args: str) -> subprocess.Com
 
 async def test_hooks_cli_lists_and_removes_our_hooks(fresh: SandboxServer, tmp_path: Path) -> None:
     port = free_port()
-    async with instant(fresh, tmp_path, port):
-        pass
+    async with instant(fresh, tmp_path, port):  # a server run registers the hooks
+        assert len(await our_hooks(fresh, port)) == 6
     listed = await anyio.to_thread.run_sync(hooks_cli, fresh, tmp_path, "list")
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
     assert listed.returncode == 0 and len(rows) == 6 and all(r["live"] for r in rows)

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
@@ -23,6 +23,9 @@ from paymo_mcp.client.errors import (
 )
 from paymo_mcp.client.pacing import RateLimitPacer
 from paymo_mcp.client.retry import NOT_SENT, RetryPolicy, parse_retry_after
+
+if TYPE_CHECKING:
+    from paymo_mcp.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +101,22 @@ class PaymoClient:
         if self._opened is None:
             self._opened = httpx.AsyncClient(**self._options)
         return self._opened
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> PaymoClient:
+        """The client the settings describe (key, password, base URL, timeout, retries)."""
+        if settings.api_key is None:
+            raise ValueError("PAYMO_API_KEY is not set")
+        return cls(
+            settings.api_key.get_secret_value(),
+            settings.base_url,
+            password=settings.password.get_secret_value(),
+            timeout=settings.timeout_s,
+            retry=RetryPolicy(max_tries=settings.max_tries, budget_s=settings.retry_budget_s),
+            transport=transport,
+        )
 
     def __repr__(self) -> str:
         return f"PaymoClient(base_url={self.base_url!r})"

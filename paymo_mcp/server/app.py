@@ -11,7 +11,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools.base import Tool
 
 from paymo_mcp import __version__
-from paymo_mcp.client import PaymoClient, RetryPolicy
+from paymo_mcp.client import PaymoClient
 from paymo_mcp.config import Settings
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.server.prompts import add_prompts
@@ -61,20 +61,12 @@ def build_server(
             "PAYMO_API_KEY is not set. Create a key in Paymo (My Settings > API Keys) and export it, "
             "or run `paymo-mcp --sandbox` to try the server against a local sandbox."
         )
-    api_key = settings.api_key
     holder: dict[str, AppContext] = {}  # the lifespan's AppContext, for handlers without a request context
     hub = watch_hub or WatchHub(settings)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
-        client = PaymoClient(
-            api_key.get_secret_value(),
-            settings.base_url,
-            password=settings.password.get_secret_value(),
-            timeout=settings.timeout_s,
-            retry=RetryPolicy(max_tries=settings.max_tries, budget_s=settings.retry_budget_s),
-            transport=transport,
-        )
+        client = PaymoClient.from_settings(settings, transport)
         async with client, hub.running(client) as watch:
             holder["app"] = app = AppContext(client=client, settings=settings, extras={"watch": watch})
             try:

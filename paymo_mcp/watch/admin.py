@@ -7,22 +7,15 @@ import sys
 
 import anyio
 
-from paymo_mcp.client import PaymoClient, PaymoError, RetryPolicy
+from paymo_mcp.client import PaymoClient, PaymoError
 from paymo_mcp.config import Settings
 from paymo_mcp.watch.service import WatchService
 from paymo_mcp.watch.store import open_store
 
 
 async def _run(settings: Settings, action: str, hook_id: int | None) -> int:
-    assert settings.api_key is not None
     store = open_store(settings.state_dir)
-    client = PaymoClient(
-        settings.api_key.get_secret_value(),
-        settings.base_url,
-        password=settings.password.get_secret_value(),
-        timeout=settings.timeout_s,
-        retry=RetryPolicy(max_tries=settings.max_tries, budget_s=settings.retry_budget_s),
-    )
+    client = PaymoClient.from_settings(settings)
     try:
         async with client:
             service = WatchService(client, store, webhook_url=settings.webhook_url)

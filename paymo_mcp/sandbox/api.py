@@ -10,9 +10,10 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from paymo_mcp.sandbox import company, sessions
+from paymo_mcp.sandbox import company, permissions, sessions
 from paymo_mcp.sandbox.engine import Ctx
 from paymo_mcp.sandbox.errors import ApiError, bad_request
+from paymo_mcp.sandbox.uploads import Upload
 
 JSON_ONLY = "The sandbox answers in JSON only (format=pdf, xlsx, html and xml are not supported)"
 
@@ -22,7 +23,8 @@ def error_response(error: ApiError) -> JSONResponse:
 
 
 async def read_body(request: Request) -> dict[str, Any]:
-    """A JSON object, or form fields (`users[]=1&users[]=2` gives a list); other content types are refused."""
+    """A JSON object, or form fields (`users[]=1&users[]=2` gives a list; multipart files become `Upload`s);
+    other content types are refused."""
     raw = await request.body()
     if not raw.strip():
         return {}
@@ -35,21 +37,27 @@ async def read_body(request: Request) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise bad_request("The JSON body must be an object")
         return body
+    fields: list[tuple[str, Any]] = []
     if kind == "application/x-www-form-urlencoded":
-        form: dict[str, Any] = {}
-        for key, value in parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True):
-            if key.endswith("[]"):
-                form.setdefault(key[:-2], []).append(value)
+        fields = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+    elif kind == "multipart/form-data":
+        for key, part in (await request.form()).multi_items():
+            if isinstance(part, str):
+                fields.append((key, part))
             else:
-                form[key] = value
-        return form
-    if kind == "multipart/form-data":
-        fields = await request.form()
-        return {k: v for k, v in fields.items() if isinstance(v, str)}
-    raise bad_request(
-        f"Unsupported Content-Type {kind or '(none)'}: "
-        "send application/json or application/x-www-form-urlencoded"
-    )
+                fields.append((key, Upload(part.filename or "", part.content_type or "", await part.read())))
+    else:
+        raise bad_request(
+            f"Unsupported Content-Type {kind or '(none)'}: the sandbox reads application/json, "
+            "application/x-www-form-urlencoded and multipart/form-data (no XML)"
+        )
+    form: dict[str, Any] = {}
+    for key, value in fields:
+        if key.endswith("[]"):
+            form.setdefault(key[:-2], []).append(value)
+        else:
+            form[key] = value
+    return form
 
 
 def _method_not_allowed(method: str, what: str) -> ApiError:
@@ -73,15 +81,17 @@ def handle(
         raise ApiError(404, "Not found: name a resource, e.g. /api/tasks")
     name, rest = parts[0], parts[1:]
     include = query.get("include")
+    ctx.base_url, ctx.method = base_url, method
     if name == "me" and not rest:
         if method != "GET":
             raise _method_not_allowed(method, "/api/me")
         return JSONResponse({"users": [ctx.show(ctx.res("users"), ctx.user_id, include)]})
     if name == "company" and not rest:
+        permissions.check(ctx, method, name, 1, body)
         if method == "GET":
             return JSONResponse({"company": company.show(ctx)})
         if method in ("POST", "PUT"):
-            return JSONResponse({"company": company.update(ctx, body)})
+            return JSONResponse({"company": company.update(ctx, body, method)})
         raise _method_not_allowed(method, "/api/company")
     if name == "sessions":
         return _sessions(ctx, method, rest, ip, base_url)
@@ -89,6 +99,7 @@ def handle(
     if res is None or len(rest) > 1:
         raise ApiError(404, f"Not found: the sandbox has no endpoint /api/{'/'.join(parts)}")
     if not rest:
+        permissions.check(ctx, method, name, None, body)
         if method == "GET" and "list" in res.methods:
             return JSONResponse({name: ctx.list_records(res, query)})
         if method == "POST" and "create" in res.methods:
@@ -101,6 +112,7 @@ def handle(
         record_id = int(rest[0])
     except ValueError:
         raise ApiError(404, f"Not found: {rest[0]!r} is not a {res.label} id") from None
+    permissions.check(ctx, method, name, record_id, body)
     if method == "GET" and "get" in res.methods:
         return JSONResponse({name: [ctx.show(res, record_id, include)]})
     if method in ("POST", "PUT") and "update" in res.methods:

@@ -20,12 +20,14 @@ from paymo_mcp.sandbox.control import control_routes
 from paymo_mcp.sandbox.engine import Ctx
 from paymo_mcp.sandbox.errors import ApiError
 from paymo_mcp.sandbox.faults import ConnectionDropped, FaultBook
+from paymo_mcp.sandbox.quirks import Quirks
 from paymo_mcp.sandbox.ratelimit import RateLimiter
 from paymo_mcp.sandbox.requestlog import RequestLog
 from paymo_mcp.sandbox.resources import REGISTRY
 from paymo_mcp.sandbox.schema import Record
 from paymo_mcp.sandbox.seed import claim_api_key, seed_account
 from paymo_mcp.sandbox.storage import Storage
+from paymo_mcp.sandbox.uploads import asset_route
 from paymo_mcp.sandbox.webhooks import Webhooks
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ class Sandbox:
         self.storage = Storage(db_path, REGISTRY)
         self.faults = FaultBook()
         self.limiter = RateLimiter()
+        self.post_limiter: RateLimiter | None = None  # the `post_limit` quirk: POSTs only
+        self.quirks = Quirks()
         self.requests = RequestLog()
         self.webhooks = Webhooks(self.storage, REGISTRY)
         with self.storage.lock:
@@ -66,6 +70,7 @@ class Sandbox:
             Route("/api", self._api, methods=API_METHODS),
             Route("/api/{path:path}", self._api, methods=API_METHODS),
             *control_routes(self),
+            Route("/assets/{path:path}", asset_route(self.storage), methods=["GET"]),
             Route("/{path:path}", self._elsewhere, methods=API_METHODS),
         ]
         self._app = Starlette(routes=routes, lifespan=self._lifespan)
@@ -89,7 +94,16 @@ class Sandbox:
         self.faults.clear()
         self.requests.clear()
         self.limiter.configure()
+        self.set_quirks(Quirks())
         self.webhooks.clear()
+
+    def set_quirks(self, quirks: Quirks) -> None:
+        """Turn real-Paymo behaviours on or off (`POST /__sandbox/quirks`); a new POST limit restarts."""
+        if quirks.post_limit is None:
+            self.post_limiter = None
+        elif (quirks.post_limit, quirks.post_period_s) != (self.quirks.post_limit, self.quirks.post_period_s):
+            self.post_limiter = RateLimiter(quirks.post_limit, quirks.post_period_s)
+        self.quirks = quirks
 
     def bulk_insert(self, resource: str, rows: Sequence[dict[str, Any]]) -> list[int]:
         """Store many records at once, for big benchmark accounts: defaults and timestamps are filled in,
@@ -114,6 +128,8 @@ class Sandbox:
     async def _api(self, request: Request) -> Response:
         method, path, query = request.method, request.url.path, request.url.query
         verdict = self.limiter.hit()
+        if verdict.allowed and method == "POST" and self.post_limiter is not None:
+            verdict = self.post_limiter.hit()
         dropped = False
         response: Response
         if not verdict.allowed:
@@ -159,6 +175,7 @@ class Sandbox:
     def _ctx(self, user: Record | None) -> Ctx:
         ctx = Ctx(self.storage, self.registry, user)
         ctx.match_hooks = self.webhooks.match
+        ctx.quirks = self.quirks
         return ctx
 
     async def _elsewhere(self, request: Request) -> Response:

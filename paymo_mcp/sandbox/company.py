@@ -7,14 +7,19 @@ from typing import Any
 
 from paymo_mcp.sandbox.currencies import check_currency
 from paymo_mcp.sandbox.engine import Ctx
+from paymo_mcp.sandbox.permissions import invoices_this_month
+from paymo_mcp.sandbox.uploads import image_changes
 
 _KEY = "company"
 READ_ONLY = frozenset(
-    {"id", "account_type", "max_users", "current_users", "max_projects", "current_projects", "max_invoices",
-     "current_invoices", "created_on", "updated_on"}
+    {"id", "active", "account_type", "max_users", "current_users", "max_projects", "current_projects",
+     "max_invoices", "current_invoices", "created_on", "updated_on", "image", "image_thumb_large",
+     "image_thumb_medium", "image_thumb_small"}
 )  # fmt: skip
+_BOOLEANS = frozenset({"online_payments"})  # true/false in company.md:61, though the table says text
 
-# Paymo returns most numeric settings as strings; so does the sandbox.
+# Paymo returns most numeric settings as strings; so does the sandbox (company.md:17-68). The plan
+# figures (`max_*`, `current_*`) are numbers, `max_*` null without a limit; they are computed in `show`.
 DEFAULTS: dict[str, Any] = {
     "id": 1,
     "name": "Northwind Studio",
@@ -28,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "url": "https://northwind.example",
     "fiscal_information": "EIN 12-3456789",
     "image": None,
+    "active": True,
     "timezone": "UTC",
     "default_currency": "USD",
     "default_price_per_hour": "90",
@@ -43,7 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "next_estimate_number": "1",
     "due_interval": "30",
     "currency_position": "left",
-    "online_payments": "0",
+    "online_payments": False,
     "date_format": "Y-m-d",
     "time_format": "H:i",
     "decimal_sep": ".",
@@ -52,13 +58,13 @@ DEFAULTS: dict[str, Any] = {
     "workday_start": "09:00",
     "workday_end": "17:00",
     "working_days": "1,2,3,4,5",
+    "hide_tax_field": "",
+    "language": "en",
+    "payment_reminder_1": "0",
+    "payment_reminder_2": "0",
+    "payment_reminder_3": "0",
+    "remove_paymo_branding": "",
     "account_type": "commercial",
-    "max_users": "25",
-    "current_users": "0",
-    "max_projects": "unlimited",
-    "current_projects": "0",
-    "max_invoices": "unlimited",
-    "current_invoices": "0",
     "created_on": "2026-01-05T09:00:00Z",
     "updated_on": "2026-01-05T09:00:00Z",
 }
@@ -79,18 +85,28 @@ def save(ctx: Ctx, changes: Mapping[str, Any]) -> None:
 
 
 def show(ctx: Ctx) -> dict[str, Any]:
-    company = dict(settings(ctx))
-    for key, table, where in (
-        ("current_users", "users", "WHERE active = 1"),
-        ("current_projects", "projects", "WHERE active = 1"),
-        ("current_invoices", "invoices", ""),
-    ):
-        if table in ctx.registry:
-            company[key] = str(ctx.storage.scalar(f"SELECT COUNT(*) FROM {table} {where}"))
+    company = {**DEFAULTS, **settings(ctx)}
+    for key in [k for k in company if k.startswith(("max_", "current_"))]:
+        del company[key]  # figures a database file saved by an older sandbox
+    if not company.get("image"):
+        for name in ("image_thumb_large", "image_thumb_medium", "image_thumb_small"):
+            company.pop(name, None)
+    quirks = ctx.quirks
+    count = ctx.storage.scalar
+    company.update(
+        max_users=quirks.max_users,
+        current_users=count("SELECT COUNT(*) FROM users WHERE active = 1"),
+        max_projects=quirks.max_projects,
+        current_projects=count("SELECT COUNT(*) FROM projects WHERE active = 1"),
+        max_invoices=quirks.max_invoices,
+        current_invoices=invoices_this_month(ctx),
+    )
     return company
 
 
-def _as_setting(value: Any) -> Any:
+def _as_setting(name: str, value: Any) -> Any:
+    if name in _BOOLEANS:
+        return value in (True, 1, "1", "true")
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int | float):
@@ -98,9 +114,11 @@ def _as_setting(value: Any) -> Any:
     return value
 
 
-def update(ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-    """POST/PUT /api/company: writable settings change, read-only ones and unknown keys are ignored."""
-    changes = {k: _as_setting(v) for k, v in body.items() if k in DEFAULTS and k not in READ_ONLY}
+def update(ctx: Ctx, body: Mapping[str, Any], method: str) -> dict[str, Any]:
+    """POST/PUT /api/company: writable settings change, read-only ones and unknown keys are ignored;
+    a logo comes as a multipart file `image` (company.md:91-107)."""
+    changes = {k: _as_setting(k, v) for k, v in body.items() if k in DEFAULTS and k not in READ_ONLY}
+    changes.update(image_changes(ctx, dict(body), "company", method))
     if "default_currency" in changes:
         check_currency(changes["default_currency"], "default_currency")
     save(ctx, {**changes, "updated_on": ctx.now})

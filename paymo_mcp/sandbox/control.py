@@ -1,4 +1,4 @@
-"""`/__sandbox/*`: the test controls (faults, request log, rate limit, reset, webhook flush); no auth."""
+"""`/__sandbox/*`: the test controls (faults, request log, rate limit, quirks, reset, webhooks); no auth."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from paymo_mcp.sandbox.errors import ApiError, bad_request
 from paymo_mcp.sandbox.faults import parse_fault
+from paymo_mcp.sandbox.quirks import Quirks, as_dict, parse_quirks
 from paymo_mcp.sandbox.ratelimit import DEFAULT_LIMIT, DEFAULT_PERIOD_S
 
 if TYPE_CHECKING:
@@ -51,6 +52,13 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         sandbox.limiter.configure(limit, float(period))
         return JSONResponse({"limit": limit, "period_s": period})
 
+    async def quirks(request: Request) -> Response:
+        if request.method == "DELETE":
+            sandbox.set_quirks(Quirks())
+        elif request.method == "POST":
+            sandbox.set_quirks(parse_quirks(sandbox.quirks, await _json(request)))
+        return JSONResponse(as_dict(sandbox.quirks))
+
     async def reset(request: Request) -> Response:
         sandbox.reset()
         return JSONResponse({"reset": True})
@@ -73,6 +81,7 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         Route("/__sandbox/faults", guarded(faults), methods=["GET", "POST", "DELETE"]),
         Route("/__sandbox/requests", guarded(requests), methods=["GET", "DELETE"]),
         Route("/__sandbox/rate_limit", guarded(rate_limit), methods=["POST"]),
+        Route("/__sandbox/quirks", guarded(quirks), methods=["GET", "POST", "DELETE"]),
         Route("/__sandbox/reset", guarded(reset), methods=["POST"]),
         Route("/__sandbox/flush_webhooks", guarded(flush_webhooks), methods=["POST"]),
     ]

@@ -9,12 +9,14 @@ from typing import Any
 
 from paymo_mcp.sandbox.errors import ApiError, bad_request, unknown_reference
 from paymo_mcp.sandbox.includes import Node, attach_conditions, parse_include
+from paymo_mcp.sandbox.quirks import Quirks, as_html, number_text
 from paymo_mcp.sandbox.schema import Record, Resource
 from paymo_mcp.sandbox.storage import Storage, q
-from paymo_mcp.sandbox.values import coerce, iso
+from paymo_mcp.sandbox.values import Kind, coerce, iso
 from paymo_mcp.sandbox.where import compile_where, parse_where
 
 MAX_PER_RESPONSE = 2500  # Paymo's silent cap per resource type in one response (paymo-api.md §6)
+Budget = dict[str, int]  # records of each resource type already in the response being built
 _CHUNK = 900
 
 
@@ -89,6 +91,9 @@ class Ctx:
         self._changed: set[tuple[str, int]] = set()
         self.match_hooks: Callable[[Ctx, Event], list[int]] | None = None
         self.cache: dict[str, Any] = {}
+        self.quirks = Quirks()
+        self.base_url = "http://sandbox.invalid/"  # the request's own base URL (for asset links)
+        self.method = "GET"
 
     @property
     def user_id(self) -> int:
@@ -162,8 +167,20 @@ class Ctx:
             raise ApiError(404, f"Not found: there is no {res.label} with id {record_id}")
         return self.render(res, [record], node, top=True)[0]
 
-    def render(self, res: Resource, records: list[Record], node: Node, top: bool = False) -> list[Record]:
-        """Records as the API shows them: presented, field-selected, with their includes attached."""
+    def render(
+        self,
+        res: Resource,
+        records: list[Record],
+        node: Node,
+        top: bool = False,
+        budget: Budget | None = None,
+    ) -> list[Record]:
+        """Records as the API shows them: presented, field-selected, with their includes attached.
+
+        Like Paymo, one response holds at most 2500 records of each type: included records past that
+        are silently left out (later parents get empty arrays or null), as paymo-org/api#68 describes.
+        """
+        budget = {res.name: len(records)} if budget is None else budget
         related: dict[str, dict[Any, list[Record]]] = {}
         for key, child in node.children.items():
             relation = res.relation_by_key[key]
@@ -173,7 +190,9 @@ class Ctx:
             if keys:
                 extra = compile_where(self, target, child.conditions)
                 found = self.find_in(target.name, relation.remote, keys, extra)
-                for raw, shown in zip(found, self.render(target, found, child), strict=True):
+                found = found[: max(0, MAX_PER_RESPONSE - budget.get(target.name, 0))]
+                budget[target.name] = budget.get(target.name, 0) + len(found)
+                for raw, shown in zip(found, self.render(target, found, child, budget=budget), strict=True):
                     groups.setdefault(raw[relation.remote], []).append(shown)
             related[key] = groups
         out: list[Record] = []
@@ -200,7 +219,21 @@ class Ctx:
                 shown[name] = extras[name](self, record)
             elif name in data and res.visible(name):
                 shown[name] = data[name]
+        if self.quirks.numbers_as_strings or self.quirks.html_descriptions:
+            self._quirky(res, shown)
         return shown
+
+    def _quirky(self, res: Resource, shown: Record) -> None:
+        """What real Paymo sends that the default sandbox does not: numbers as text, HTML descriptions."""
+        for name, value in shown.items():
+            f = res.by_name.get(name)
+            if f is None or value is None or isinstance(value, bool):
+                continue
+            if self.quirks.numbers_as_strings and isinstance(value, int | float):
+                if f.kind is Kind.DECIMAL or name == "duration":
+                    shown[name] = number_text(value, decimal=f.kind is Kind.DECIMAL)
+            elif self.quirks.html_descriptions and name == "description" and isinstance(value, str) and value:
+                shown[name] = as_html(value)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -257,6 +290,7 @@ class Ctx:
                 self.emit("delete", each.name, r["id"])
         for each, records in doomed:
             self.storage.delete(each.name, [r["id"] for r in records])
+        self.cache.pop("estimates", None)
         for each, records in doomed:
             each.behaviour.after_delete(self, records)
 
@@ -281,12 +315,14 @@ class Ctx:
         row["created_on"] = values.get("created_on") or self.now
         row["updated_on"] = values.get("updated_on") or row["created_on"]
         record_id = self.storage.insert(name, row)
+        self.cache.pop("estimates", None)
         self.emit("insert", name, record_id)
         return self.require(name, record_id)
 
     def patch(self, name: str, record_id: int, changes: Mapping[str, Any], *, emit: bool = True) -> Record:
         """Low level: change stored fields, stamp updated_on, emit an update event."""
         self.storage.update(name, record_id, {**changes, "updated_on": self.now})
+        self.cache.pop("estimates", None)
         if emit:
             self.emit("update", name, record_id)
         return self.require(name, record_id)

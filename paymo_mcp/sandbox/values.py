@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from paymo_mcp.sandbox.errors import bad_request
+from paymo_mcp.sandbox.uploads import Upload
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INT = re.compile(r"^-?\d+$")
@@ -105,6 +106,8 @@ def coerce(kind: Kind, name: str, value: Any) -> Any:
     """Validate one request value for a field; raise 400 naming the field when it cannot be one."""
     if value is None:
         return None
+    if isinstance(value, Upload):
+        raise bad_request(f"Invalid value for {name}: a file upload is not accepted here")
     result: Any
     if kind is Kind.INT:
         result = _as_number(value, integral=True)

@@ -223,15 +223,19 @@ async def test_missing_or_mixed_timing_is_400_with_a_clear_message(api: httpx.As
     assert "not both" in await refused({"task_id": 6, "start_time": "2026-11-04T09:00:00Z", "duration": 600})
 
 
-async def test_an_entry_shorter_than_a_minute_is_refused(api: httpx.AsyncClient) -> None:
+async def test_the_one_minute_minimum_is_for_start_end_entries_only(api: httpx.AsyncClient) -> None:
+    # entries.md:138 and :165 put the minimum on start/end entries; a bulk duration only has to be positive.
     short = {"task_id": 6, "start_time": "2026-11-04T09:00:00Z", "end_time": "2026-11-04T09:00:59Z"}
     assert "1 minute" in message(await api.post("entries", json=short), 400)
     backwards = {"task_id": 6, "start_time": "2026-11-04T09:00:00Z", "end_time": "2026-11-04T08:00:00Z"}
     message(await api.post("entries", json=backwards), 400)
-    assert "1 minute" in message(
-        await api.post("entries", json={"task_id": 6, "date": "2026-11-04", "duration": 30}), 400
-    )
     assert "1 minute" in message(await api.put("entries/1", json={"end_time": "2026-09-14T09:00:30Z"}), 400)
+    bulk = await create(api, "entries", {"task_id": 6, "date": "2026-11-04", "duration": 30})
+    assert bulk["duration"] == 30 and bulk["is_bulk"] is True
+    assert one(await api.put(f"entries/{bulk['id']}", json={"duration": 45}), "entries")["duration"] == 45
+    assert "duration" in message(
+        await api.post("entries", json={"task_id": 6, "date": "2026-11-04", "duration": 0}), 400
+    )
 
 
 async def test_one_running_timer_per_user(api: httpx.AsyncClient) -> None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from paymo_mcp.sandbox.engine import Ctx
-from paymo_mcp.sandbox.schema import Behaviour, Bool, Record, Resource, Text, children
+from paymo_mcp.sandbox.resources.images import ImageBehaviour
+from paymo_mcp.sandbox.schema import Bool, Record, Resource, Text, children
+from paymo_mcp.sandbox.uploads import IMAGE_FIELDS
 
-_LOGO_FIELDS = ("image", "image_thumb_large", "image_thumb_medium", "image_thumb_small")
 
+class ClientBehaviour(ImageBehaviour):
+    folder = "clients"
 
-class ClientBehaviour(Behaviour):
     def present(self, ctx: Ctx, record: Record) -> None:
         # Paymo leaves the logo fields out altogether when no logo was uploaded [3P].
         if not record.get("image"):
-            for name in _LOGO_FIELDS:
+            for name in IMAGE_FIELDS:
                 record.pop(name, None)
 
 
@@ -31,9 +33,9 @@ CLIENTS = Resource(
         Text("fax"),
         Text("email"),
         Text("website"),
-        Text("fiscal_information"),
+        Text("fiscal_information", ""),
         Bool("active", True),
-        Text("image"),
+        Text("image", writable=False),
         Text("image_thumb_large", writable=False),
         Text("image_thumb_medium", writable=False),
         Text("image_thumb_small", writable=False),

@@ -1,7 +1,9 @@
 """Time entries (`/api/entries`): start/end or date/duration ("bulk") entries, running timers, the 1-minute
-minimum, and `time_interval` filtering (paymo-api.md §10.6)."""
+minimum of start/end entries, `invoice_item_id`, and `time_interval` filtering (paymo-api.md §10.6)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from paymo_mcp.sandbox.engine import Ctx
 from paymo_mcp.sandbox.errors import ApiError, bad_request
@@ -17,7 +19,7 @@ from paymo_mcp.sandbox.schema import (
     Text,
     parent,
 )
-from paymo_mcp.sandbox.values import Kind, parse_datetime
+from paymo_mcp.sandbox.values import Kind, iso, parse_datetime
 from paymo_mcp.sandbox.where import Condition, value_for
 
 MIN_SECONDS = 60
@@ -34,6 +36,27 @@ def _seconds(start: str, end: str) -> int:
 def _check_length(seconds: int) -> None:
     if seconds < MIN_SECONDS:
         raise bad_request(f"A time entry must be at least 1 minute long (this one is {seconds} seconds)")
+
+
+def _check_bulk_duration(seconds: int) -> None:
+    # entries.md:138 puts the 1-minute minimum on start/end entries only; a bulk duration must be positive.
+    if seconds <= 0:
+        raise bad_request(f"Invalid duration: {seconds} (a positive number of seconds)")
+
+
+def _bulk_span(day: str, seconds: int) -> Record:
+    """Bulk entries are stored with a span from the day's midnight (never shown), so that only a running
+    timer has `end_time` null and matches the documented `user_id=X and end_time=null` (entries.md:224)."""
+    start = parse_datetime(day)
+    assert start is not None
+    return {"start_time": iso(start), "end_time": iso(start + timedelta(seconds=seconds))}
+
+
+def _invoice_item(ctx: Ctx, values: Record) -> None:
+    """`invoice_item_id` is writable (entries.md:245); it must name an invoice item, and bills the entry."""
+    if values.get("invoice_item_id") is not None:
+        ctx.ref("invoiceitems", "invoice_item_id", values["invoice_item_id"])
+        values.setdefault("billed", True)
 
 
 def _running(ctx: Ctx, user_id: int, other_than: int = 0) -> Record | None:
@@ -70,10 +93,12 @@ class EntryBehaviour(Behaviour):
         values["user_id"] = values.get("user_id") or ctx.user_id or None
         if values["user_id"] is not None:
             ctx.ref("users", "user_id", values["user_id"])
+        _invoice_item(ctx, values)
         values["billed"] = bool(values.get("billed"))
         if start is None:
-            _check_length(int(duration or 0))
-            values.update(is_bulk=True, added_manually=True, start_time=None, end_time=None)
+            _check_bulk_duration(int(duration or 0))
+            # added_manually false for a bulk entry, as the docs' example shows it (entries.md:49).
+            values.update(is_bulk=True, added_manually=False, **_bulk_span(str(day), int(duration or 0)))
         elif end is not None:
             values.update(is_bulk=False, added_manually=True, duration=_seconds(start, end), date=start[:10])
             _check_length(values["duration"])
@@ -96,6 +121,7 @@ class EntryBehaviour(Behaviour):
                 changes.update(_place(ctx, changes["task_id"]))
         if changes.get("user_id") is not None:
             ctx.ref("users", "user_id", changes["user_id"])
+        _invoice_item(ctx, changes)
         if old["is_bulk"]:
             for field in ("start_time", "end_time"):
                 if field in changes:
@@ -103,9 +129,11 @@ class EntryBehaviour(Behaviour):
             if "duration" in changes:
                 if changes["duration"] is None:
                     raise bad_request("Invalid duration: it cannot be null")
-                _check_length(int(changes["duration"]))
+                _check_bulk_duration(int(changes["duration"]))
             if "date" in changes and changes["date"] is None:
                 raise bad_request("Invalid date: it cannot be null")
+            day, seconds = changes.get("date", old["date"]), changes.get("duration", old["duration"])
+            changes.update(_bulk_span(str(day), int(seconds or 0)))
             return
         for field in ("duration", "date"):
             if field in changes:
@@ -163,7 +191,7 @@ ENTRIES = Resource(
         Text("description", ""),
         Bool("added_manually", True, writable=False),
         Bool("billed", False),
-        Int("invoice_item_id", writable=False),
+        Int("invoice_item_id"),
     ),
     relations=(
         parent("task", "tasks", "task_id"),

@@ -1,4 +1,5 @@
-"""Projects (`/api/projects`): codes, the Sample Client, users ⊇ managers, workflows, cascades (§10.3)."""
+"""Projects (`/api/projects`): codes, the Sample Client, users ⊇ managers, workflows, cascades (§10.3),
+a status and `active` flag that move together, the computed `estimated_price`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 
 from paymo_mcp.sandbox.engine import Ctx
 from paymo_mcp.sandbox.errors import bad_request
+from paymo_mcp.sandbox.resources.estimates import project_estimate
 from paymo_mcp.sandbox.resources.ordering import reorder
 from paymo_mcp.sandbox.resources.workflows import default_workflow, status_with_action
 from paymo_mcp.sandbox.schema import (
@@ -16,10 +18,12 @@ from paymo_mcp.sandbox.schema import (
     Int,
     Record,
     Resource,
+    Sql,
     Text,
     children,
     parent,
 )
+from paymo_mcp.sandbox.where import Condition, compile_condition
 
 SAMPLE_CLIENT = "Sample Client"
 _CODE = re.compile(r"^[A-Z0-9]+$")
@@ -44,6 +48,26 @@ def _generated_code(ctx: Ctx, name: str) -> str:
         n += 1
         code = f"{base}{n}"
     return code
+
+
+def status_for(ctx: Ctx, active: bool) -> Record:
+    """The status a project takes when only `active` changes: the built-in Active or Archived one (the
+    read-only status with that flag), else the first status with it."""
+    found = ctx.find("projectstatuses", "t.active = ?", [int(active)], order="t.readonly DESC, t.seq, t.id")
+    if not found:
+        raise bad_request(f"There is no {'active' if active else 'inactive'} project status to move to")
+    return found[0]
+
+
+def settle_active(ctx: Ctx, values: Record, current_status: int | None) -> None:
+    """A status and the `active` flag move together (project_statuses.md:248, projects.md:361): a sent
+    `status_id` decides `active`; `active` alone moves to an Active or Archived status when it must."""
+    if values.get("status_id") is not None:
+        values["active"] = bool(ctx.ref("projectstatuses", "status_id", values["status_id"])["active"])
+    elif "active" in values and values["active"] is not None:
+        status = ctx.get("projectstatuses", current_status) if current_status is not None else None
+        if status is None or bool(status["active"]) != bool(values["active"]):
+            values["status_id"] = status_for(ctx, bool(values["active"]))["id"]
 
 
 def check_users(ctx: Ctx, field: str, ids: list[int]) -> None:
@@ -82,9 +106,10 @@ class ProjectBehaviour(Behaviour):
             )
         if values.get("workflow_id") is None:
             values["workflow_id"] = default_workflow(ctx)["id"]
-        if values.get("status_id") is None:
+        if values.get("status_id") is None and "active" not in body:
             first = ctx.find("projectstatuses", "", order="t.seq, t.id")
             values["status_id"] = first[0]["id"] if first else None
+        settle_active(ctx, values, None)
         users, managers = values.get("users") or [], values.get("managers") or []
         values["users"] = users + [m for m in managers if m not in users]
         values["managers"] = managers
@@ -97,6 +122,7 @@ class ProjectBehaviour(Behaviour):
             if field in changes and changes[field] is None:
                 raise bad_request(f"Invalid {field}: it cannot be null")
         self._check(ctx, changes)
+        settle_active(ctx, changes, old["status_id"])
         if "users" in changes or "managers" in changes:
             # Both lists are replaced whole; managers are always users too.
             managers = changes.get("managers", old["managers"]) or []
@@ -109,6 +135,16 @@ class ProjectBehaviour(Behaviour):
         billable = bool(changes.get("billable", old["billable"]))
         flat = bool(changes.get("flat_billing", old["flat_billing"]))
         changes["billing_type"] = billing_type(billable, flat)
+
+    def present(self, ctx: Ctx, record: Record) -> None:
+        record["estimated_price"] = project_estimate(ctx, record)
+
+    def where(self, ctx: Ctx, condition: Condition, alias: str) -> Sql | None:
+        # projects.md:29 filters with `manager=[USER_ID]`: read as the `managers` list field.
+        if condition.field != "manager":
+            return None
+        managers = Condition("managers", condition.op, condition.value)
+        return compile_condition(ctx.res("projects"), managers, alias)
 
     def after_update(self, ctx: Ctx, old: Record, new: Record, body: Record) -> None:
         if "tasklists_order" in body:

@@ -17,6 +17,12 @@ class ProjectStatusBehaviour(Behaviour):
         if old["readonly"]:
             raise bad_request(f"Project status {old['name']!r} is read-only and cannot be changed")
 
+    def after_update(self, ctx: Ctx, old: Record, new: Record, body: Record) -> None:
+        # A status's `active` is its projects' (project_statuses.md:248): they follow it.
+        if bool(new["active"]) != bool(old["active"]):
+            for project in ctx.find("projects", "t.status_id = ?", [new["id"]]):
+                ctx.patch("projects", project["id"], {"active": bool(new["active"])})
+
     def before_delete(self, ctx: Ctx, record: Record) -> None:
         if record["readonly"]:
             raise bad_request(f"Project status {record['name']!r} is read-only and cannot be deleted")

@@ -8,15 +8,18 @@ from paymo_mcp.sandbox.resources.ordering import next_seq, reorder
 from paymo_mcp.sandbox.schema import Behaviour, Int, Record, Resource, Text, children, parent
 from paymo_mcp.sandbox.values import Kind, coerce
 
-DEFAULT_TASKLIST = "Default Task List"
-
 
 def default_tasklist(ctx: Ctx, project_id: int) -> Record:
-    """The project's "Default Task List", created the first time a task arrives with only a project_id."""
-    found = ctx.find("tasklists", "t.project_id = ? AND t.name = ?", [project_id, DEFAULT_TASKLIST])
+    """The project's "Default Task List", created the first time a task arrives with only a project_id.
+
+    Found by its exact name, as tasks.md:142 says: a list renamed by a user is not it, so a new one is made.
+    The name is the `default_tasklist_name` quirk (a localized account), "Default Task List" otherwise.
+    """
+    name = ctx.quirks.default_tasklist_name
+    found = ctx.find("tasklists", "t.project_id = ? AND t.name = ?", [project_id, name])
     if found:
         return found[0]
-    return ctx.create("tasklists", {"name": DEFAULT_TASKLIST, "project_id": project_id})
+    return ctx.create("tasklists", {"name": name, "project_id": project_id})
 
 
 class TasklistBehaviour(Behaviour):

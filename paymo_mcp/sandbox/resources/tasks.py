@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from paymo_mcp.sandbox.engine import Ctx
 from paymo_mcp.sandbox.errors import bad_request
+from paymo_mcp.sandbox.resources.estimates import task_estimate
 from paymo_mcp.sandbox.resources.ordering import next_seq, reorder
 from paymo_mcp.sandbox.resources.projects import check_users
 from paymo_mcp.sandbox.resources.tasklists import default_tasklist
@@ -127,6 +128,9 @@ class TaskBehaviour(Behaviour):
             for entry in ctx.find("entries", "t.task_id = ?", [new["id"]]):
                 ctx.patch("entries", entry["id"], {"project_id": new["project_id"], "client_id": client_id})
 
+    def present(self, ctx: Ctx, record: Record) -> None:
+        record["estimated_price"] = task_estimate(ctx, record)
+
     def where(self, ctx: Ctx, condition: Condition, alias: str) -> Sql | None:
         if condition.field != "mytasks":
             return None
@@ -182,6 +186,7 @@ TASKS = Resource(
         one("thread", "threads", "task_id"),
         children("entries", "entries", "task_id"),
         children("subtasks", "subtasks", "task_id"),
+        children("files", "files", "task_id"),
         parent("invoiceitem", "invoiceitems", "invoice_item_id"),
         parent("workflowstatus", "workflowstatuses", "status_id"),
     ),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from paymo_mcp.sandbox.engine import Ctx
 from paymo_mcp.sandbox.errors import bad_request
+from paymo_mcp.sandbox.resources.images import ImageBehaviour
 from paymo_mcp.sandbox.schema import (
-    Behaviour,
     Bool,
     Dec,
     Field,
@@ -26,7 +26,9 @@ def _projects_with(ctx: Ctx, column: str, user_id: int) -> list[int]:
     return [r["id"] for r in rows]
 
 
-class UserBehaviour(Behaviour):
+class UserBehaviour(ImageBehaviour):
+    folder = "users"
+
     def _check(self, ctx: Ctx, values: Record, user_id: int | None) -> None:
         if "type" in values and values["type"] not in TYPES:
             raise bad_request(f"Invalid type: {values['type']!r} (use Admin, Employee or Guest)")
@@ -43,9 +45,11 @@ class UserBehaviour(Behaviour):
     def before_create(self, ctx: Ctx, values: Record, body: Record) -> None:
         self._check(ctx, values, None)
         values["name"] = values.get("name") or values["email"].split("@")[0]
+        super().before_create(ctx, values, body)
 
     def before_update(self, ctx: Ctx, old: Record, changes: Record, body: Record) -> None:
         self._check(ctx, changes, old["id"])
+        super().before_update(ctx, old, changes, body)
 
     def after_create(self, ctx: Ctx, record: Record, body: Record) -> None:
         self._sync_projects(ctx, record, body)
@@ -96,7 +100,7 @@ USERS = Resource(
         Text("position"),
         Dec("workday_hours", 8),
         Dec("price_per_hour"),
-        Text("image"),
+        Text("image", writable=False),
         Text("image_thumb_large", writable=False),
         Text("image_thumb_medium", writable=False),
         Text("image_thumb_small", writable=False),

@@ -111,9 +111,10 @@ class Webhooks:
         return out
 
     def payload(self, ctx: Ctx, event: Event) -> bytes | None:
-        """The object at the root, with the model's extra includes; `{"id": n}` for a delete."""
+        """The object at the root, with the model's extra includes; `{"id": "n"}` for a delete (the id as
+        text, as in the signed example body of webhooks.md:196)."""
         if event.action == "delete":
-            body: Any = {"id": event.record_id}
+            body: Any = {"id": str(event.record_id)}
         else:
             res = self.registry[event.resource]
             record = ctx.get(res.name, event.record_id)

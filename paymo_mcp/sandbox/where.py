@@ -21,6 +21,7 @@ _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _AND_HERE = re.compile(r"and\s+", re.IGNORECASE)
 _OR = re.compile(r"\s+or\s+", re.IGNORECASE)
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_INT = re.compile(r"^-?\d+$")
 
 
 @dataclass(frozen=True)
@@ -183,8 +184,14 @@ def value_for(kind: Kind, field: str, lit: Literal) -> Any:
             moment = parse_datetime(text)
             result = moment.date().isoformat() if moment else None
     elif kind is Kind.DATETIME:
-        moment = parse_datetime(text)
+        # datetime.md:13-16: datetime filters take Unix timestamps; ISO text is refused.
+        moment = parse_datetime(int(text.strip())) if _INT.match(text.strip()) else None
         result = iso(moment) if moment else None
+        if result is None:
+            raise bad_request(
+                f"Invalid where: `{text}` for `{field}`: compare datetimes with a Unix timestamp "
+                f"(e.g. {field}>=1583954441)"
+            )
     else:
         result = text
     if result is None:

@@ -55,10 +55,16 @@ async def test_booleans_nulls_and_dates(api: httpx.AsyncClient) -> None:
     assert await ids(api, "clients", "active=false") == []
 
 
-async def test_datetime_fields_compare_as_unix_timestamps_or_iso(api: httpx.AsyncClient) -> None:
+async def test_datetime_fields_compare_as_unix_timestamps_only(api: httpx.AsyncClient) -> None:
+    # datetime.md:13-16: "you should use the numeric unix timestamp"; ISO text is refused, naming the form.
     sept_2 = int(datetime(2026, 9, 2, tzinfo=UTC).timestamp())
     assert await ids(api, "projects", f"created_on>={sept_2}") == [2, 3, 4]
-    assert await ids(api, "projects", 'created_on<"2026-09-02T00:00:00Z"') == [1]
+    assert await ids(api, "projects", f'created_on<"{sept_2}"') == [1]
+    refused = await api.get("projects", params={"where": 'created_on<"2026-09-02T00:00:00Z"'})
+    assert "Unix timestamp" in message(refused, 400)
+    # time_interval keeps the ISO bounds of the docs' own example (entries.md:21).
+    interval = 'time_interval in ("2026-09-14T00:00:00Z","2026-09-16T00:00:00Z")'
+    assert await ids(api, "entries", interval) == [1, 2]
 
 
 async def test_list_fields_mean_contains(api: httpx.AsyncClient) -> None:

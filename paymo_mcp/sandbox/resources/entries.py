@@ -19,8 +19,8 @@ from paymo_mcp.sandbox.schema import (
     Text,
     parent,
 )
-from paymo_mcp.sandbox.values import Kind, iso, parse_datetime
-from paymo_mcp.sandbox.where import Condition, value_for
+from paymo_mcp.sandbox.values import iso, parse_datetime
+from paymo_mcp.sandbox.where import Condition
 
 MIN_SECONDS = 60
 _BULK_ONLY = "{field} can only be set on entries created with date and duration (this one has start_time)"
@@ -50,6 +50,13 @@ def _bulk_span(day: str, seconds: int) -> Record:
     start = parse_datetime(day)
     assert start is not None
     return {"start_time": iso(start), "end_time": iso(start + timedelta(seconds=seconds))}
+
+
+def _bound(text: str) -> str:
+    moment = parse_datetime(text)
+    if moment is None:
+        raise bad_request(f"Invalid where: `{text}` is not a datetime for `time_interval`")
+    return iso(moment)
 
 
 def _invoice_item(ctx: Ctx, values: Record) -> None:
@@ -170,7 +177,8 @@ class EntryBehaviour(Behaviour):
         # Entries whose start (or date, for bulk entries) lies in [start, end).
         if condition.op != "in" or len(condition.literals) != 2:
             raise bad_request('Invalid where: use time_interval in ("<start>","<end>")')
-        bounds = [value_for(Kind.DATETIME, "time_interval", lit) for lit in condition.literals]
+        # The docs' example gives ISO bounds (entries.md:21); timestamps and dates are read too.
+        bounds = [_bound(lit.text) for lit in condition.literals]
         moment = f"COALESCE({alias}.start_time, {alias}.date || 'T00:00:00Z')"
         return f"{moment} >= ? AND {moment} < ?", bounds
 

@@ -123,8 +123,12 @@ def write_items(ctx: Ctx, invoice_id: int, items: Any, *, replace: bool) -> None
                 ctx.patch("invoiceitems", item_id, values)
             kept.add(item_id)
         else:
-            if not raw.get("item"):
-                raise bad_request(f"Missing required params: items[{position}].item")
+            # invoices.md:224-233: a line is `item`, `price_unit` and `quantity` (the rest is optional).
+            missing = [k for k in ("item", "price_unit", "quantity") if raw.get(k) in (None, "")]
+            if missing:
+                raise bad_request(
+                    "Missing required params: " + ", ".join(f"items[{position}].{k}" for k in missing)
+                )
             values.setdefault("seq", position)
             item_id = ctx.insert("invoiceitems", {**values, "invoice_id": invoice_id})["id"]
         _bill(ctx, item_id, raw)
@@ -234,11 +238,11 @@ INVOICES = Resource(
         Text("discount_text"),
         Text("tax_text"),
         Text("tax2_text"),
-        Text("language"),
+        Text("language", ""),  # "" when unset, as invoices.md:83 shows
         Text("bill_to"),
         Text("company_info"),
         Text("footer"),
-        Text("notes"),
+        Text("notes", ""),  # invoices.md:51
         Dec("outstanding"),
         Text("title"),
         Bool("pay_online", False),
@@ -348,7 +352,7 @@ INVOICE_PAYMENTS = Resource(
     name="invoicepayments",
     model="InvoicePayment",
     required=("invoice_id", "amount"),
-    fields=(Int("invoice_id", writable=False), Dec("amount"), Date("date"), Text("notes")),
+    fields=(Int("invoice_id", writable=False), Dec("amount"), Date("date"), Text("notes", "")),
     relations=(parent("invoice", "invoices", "invoice_id"),),
     behaviour=InvoicePaymentBehaviour(),
 )

@@ -140,7 +140,7 @@ FILES = Resource(
     name="files",
     fields=(
         Text("original_filename"),
-        Text("description"),
+        Text("description", ""),
         Int("user_id", writable=False),
         Int("project_id", writable=False),
         Int("discussion_id", writable=False),
@@ -284,7 +284,7 @@ RECURRING_PROFILES = Resource(
         Text("title"),
         Dec("tax"),
         Dec("discount"),
-        Text("notes"),
+        Text("notes", ""),
         Bool("active", True),
     ),
     relations=(parent("client", "clients", "client_id"),),

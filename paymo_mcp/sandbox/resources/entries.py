@@ -59,11 +59,13 @@ def _bound(text: str) -> str:
     return iso(moment)
 
 
-def _invoice_item(ctx: Ctx, values: Record) -> None:
-    """`invoice_item_id` is writable (entries.md:245); it must name an invoice item, and bills the entry."""
+def _invoice_item(ctx: Ctx, values: Record, body: Record) -> None:
+    """`invoice_item_id` is writable (entries.md:245); it must name an invoice item, and bills the entry
+    unless `billed` is sent too."""
     if values.get("invoice_item_id") is not None:
         ctx.ref("invoiceitems", "invoice_item_id", values["invoice_item_id"])
-        values.setdefault("billed", True)
+        if "billed" not in body:
+            values["billed"] = True
 
 
 def _running(ctx: Ctx, user_id: int, other_than: int = 0) -> Record | None:
@@ -100,7 +102,7 @@ class EntryBehaviour(Behaviour):
         values["user_id"] = values.get("user_id") or ctx.user_id or None
         if values["user_id"] is not None:
             ctx.ref("users", "user_id", values["user_id"])
-        _invoice_item(ctx, values)
+        _invoice_item(ctx, values, body)
         values["billed"] = bool(values.get("billed"))
         if start is None:
             _check_bulk_duration(int(duration or 0))
@@ -128,7 +130,7 @@ class EntryBehaviour(Behaviour):
                 changes.update(_place(ctx, changes["task_id"]))
         if changes.get("user_id") is not None:
             ctx.ref("users", "user_id", changes["user_id"])
-        _invoice_item(ctx, changes)
+        _invoice_item(ctx, changes, body)
         if old["is_bulk"]:
             for field in ("start_time", "end_time"):
                 if field in changes:

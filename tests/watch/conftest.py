@@ -8,12 +8,18 @@ from pathlib import Path
 import pytest
 
 from paymo_mcp.watch import SqliteWatchStore
-from tests.watch.watch_records import MakeRecord, make_record
+from tests.watch.watch_records import MakeRecord, begin_test, make_record
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def stamped_now() -> None:
+    """Each test stamps its records from its own start, however long ago the modules were imported."""
+    begin_test()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 A delivery that stores something new tells MCP clients that `paymo://watch/<resource>` changed: on
 `subscriptions/listen` streams (2026-07-28 protocol) through the server's subscription bus, and to
 sessions of earlier protocol versions that sent `resources/subscribe` (watch URIs only, held weakly
-per session, so they go with it). A watch database that cannot be opened stops watching only.
+per client connection, so they go with it). A watch database that cannot be opened stops watching only.
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ class WatchHub:
         self.bus = InMemorySubscriptionBus()
         self.resources = [r for r in WATCH_RESOURCES if r in settings.toolsets]
         self._store: WatchStore | None = None
-        self._legacy: dict[str, weakref.WeakSet[Any]] = {}
+        # Per client connection (held weakly: it drops out when the connection ends), the watch URIs
+        # it subscribed to with `resources/subscribe`: at most one per watch resource.
+        self._legacy: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
     @property
     def store(self) -> WatchStore:
@@ -137,9 +139,9 @@ class WatchHub:
         shown = resource if len(resource) <= 40 else resource[:37] + "..."
         return f"unknown watch resource {shown!r}; use one of {', '.join(self.resources)}"
 
-    def subscriptions_of(self, session: Any) -> list[str]:
-        """The watch URIs a session subscribed to (for tests and diagnostics)."""
-        return sorted(uri for uri, sessions in self._legacy.items() if session in sessions)
+    def subscriptions(self) -> list[set[str]]:
+        """The watch URIs each live connection subscribed to (for tests and diagnostics)."""
+        return [set(uris) for uris in self._legacy.values()]
 
     # -- notifications --------------------------------------------------------------------
 
@@ -147,9 +149,12 @@ class WatchHub:
         """New records of `resource` are stored: tell whoever subscribed to its watch resource."""
         uri = watch_uri(resource)
         await self.bus.publish(ResourceUpdated(uri=uri))
-        for session in list(self._legacy.get(uri, ())):
-            with suppress(Exception):  # a closed session must not stop the others
-                await session.send_resource_updated(uri)
+        note = types.ResourceUpdatedNotification(params=types.ResourceUpdatedNotificationParams(uri=uri))
+        data = note.model_dump(by_alias=True, mode="json", exclude_none=True)
+        for connection, uris in list(self._legacy.items()):
+            if uri in uris:
+                with suppress(Exception):  # a closed connection must not stop the others
+                    await connection.outbound.notify(data["method"], data.get("params"))
 
     def add_to(self, server: MCPServer[Any]) -> None:
         """Register the watch resources and the `resources/subscribe` handlers of earlier protocols."""
@@ -187,9 +192,9 @@ class WatchHub:
                         types.INVALID_PARAMS,
                         f"cannot subscribe to {shown!r}: only {', '.join(sorted(known))} send updates",
                     )
-                # Keys are the few watch URIs; sessions are held weakly, so a closed one drops out.
-                sessions = self._legacy.setdefault(uri, weakref.WeakSet())
-                (sessions.add if add else sessions.discard)(ctx.session)
+                # The session object lives for one request; its connection for the client's session.
+                uris = self._legacy.setdefault(ctx.session._connection, set())
+                (uris.add if add else uris.discard)(uri)
                 return types.EmptyResult()
 
             return handler

@@ -12,11 +12,14 @@ Tables and why:
 - `events`: one row per (resource, record id), the UNIQUE key that deduplicates repeated deliveries
   and poll/webhook overlap; `seq` (AUTOINCREMENT, never reused) is the order of arrival;
   a pruned event keeps its row without payload, so a late repeat is still recognised.
+- `payloads`: the record's JSON by `seq`, apart so that pruning deletes whole rows and the file
+  shrinks (`auto_vacuum`); version 1 kept it in `events.payload_json`, which is now always NULL.
 - `watchers`: per (resource, watcher) a `floor_seq` (every event with seq <= floor is done for the
-  watcher), `since_ts` (records created before it are not for the watcher: its `since`, or for
-  a watcher started "from now" its start less a grace for clock skew), and `batch`, the number of
-  its last answer; a cursor is `<token>.<batch>` (`token` tells this watcher from an expired
-  namesake).
+  watcher, for good), `done_seq` (>= floor: every event up to it is done, though an answer above
+  the floor can still be resumed after, which lowers it again; takes only look above it),
+  `since_ts` (records created before it are not for the watcher: its `since`, or for a watcher
+  started "from now" its start less a grace for clock skew), and `batch`, the number of its last
+  answer; a cursor is `<token>.<batch>` (`token` tells this watcher from an expired namesake).
 - `delivered`: what each watcher received above its floor, with the answer (`batch`) that carried
   it. Records are returned ordered by (created_on, id), not by arrival, and webhooks arrive out of
   order, so one cursor could not tell "returned" from "passed over"; the set can. A take with a
@@ -87,6 +90,10 @@ CREATE TABLE IF NOT EXISTS delivered (
     seq INTEGER NOT NULL,
     PRIMARY KEY (resource, watcher, record_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS payloads (
+    seq INTEGER PRIMARY KEY,
+    json TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS cursors (
     resource TEXT PRIMARY KEY,
     high_water INTEGER NOT NULL
@@ -102,7 +109,12 @@ CREATE TABLE IF NOT EXISTS hooks (
 """
 # Version 2: resumable answers (cursors) and retention of what was delivered.
 _ADDED_COLUMNS = {
-    "watchers": ("token TEXT", "batch INTEGER NOT NULL DEFAULT 0", "pruned_batch INTEGER NOT NULL DEFAULT 0"),
+    "watchers": (
+        "token TEXT",
+        "batch INTEGER NOT NULL DEFAULT 0",
+        "pruned_batch INTEGER NOT NULL DEFAULT 0",
+        "done_seq INTEGER NOT NULL DEFAULT 0",
+    ),
     "delivered": ("batch INTEGER NOT NULL DEFAULT 0", "at REAL NOT NULL DEFAULT 0"),
 }
 # The columns a file must have for us to call it ours (version 1's; version 2 adds to them).
@@ -180,7 +192,7 @@ def _filter_clause(filters: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
         if not _FIELD.match(name):
             raise WatchInputError(f"filter field {name!r} is not a plain field name")
         path = f'$."{name}"'
-        field = "(CASE WHEN json_valid(e.payload_json) THEN json_extract(e.payload_json, ?) END)"
+        field = "(CASE WHEN json_valid(p.json) THEN json_extract(p.json, ?) END)"
         if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
             raise WatchInputError(f"{name}: {value} is out of range (no Paymo id is that large)")
         if value is None:
@@ -293,15 +305,28 @@ class SqliteWatchStore:
     @classmethod
     def _create_schema(cls, conn: sqlite3.Connection) -> None:
         with cls._write(conn):
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            for table, columns in _ADDED_COLUMNS.items():
-                have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-                for column in columns:
-                    if column.split()[0] not in have:
-                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+            if version < SCHEMA_VERSION:
+                cls._migrate(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        """From version 1 (or a new file): the columns cursors need, payloads in their own table."""
+        for table, columns in _ADDED_COLUMNS.items():
+            have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column.split()[0] not in have:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+        conn.execute("UPDATE watchers SET done_seq = floor_seq WHERE done_seq < floor_seq")
+        conn.execute(
+            "INSERT OR IGNORE INTO payloads (seq, json)"
+            " SELECT seq, payload_json FROM events WHERE payload_json IS NOT NULL"
+        )
+        conn.execute("UPDATE events SET payload_json = NULL WHERE payload_json IS NOT NULL")
 
     @staticmethod
     @contextmanager
@@ -346,21 +371,24 @@ class SqliteWatchStore:
     def _add_events(cls, rows: list[tuple[str, int, float, str, float]], conn: sqlite3.Connection) -> int:
         added = 0
         with cls._write(conn):
-            for row in rows:
+            for resource, record_id, created_ts, payload, received_at in rows:
                 cursor = conn.execute(
-                    "INSERT OR IGNORE INTO events"
-                    " (resource, record_id, created_ts, payload_json, received_at) VALUES (?, ?, ?, ?, ?)",
-                    row,
+                    "INSERT OR IGNORE INTO events (resource, record_id, created_ts, received_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (resource, record_id, created_ts, received_at),
                 )
                 if cursor.rowcount == 1:
                     added += 1
+                    conn.execute(
+                        "INSERT INTO payloads (seq, json) VALUES (?, ?)", (cursor.lastrowid, payload)
+                    )
                 else:
                     # A pruned record seen again (a backfill for a `since` watcher) gets its payload
                     # back under its old seq, so watchers that passed it do not get it again.
                     conn.execute(
-                        "UPDATE events SET payload_json = ? WHERE resource = ? AND record_id = ?"
-                        " AND payload_json IS NULL",
-                        (row[3], row[0], row[1]),
+                        "INSERT OR IGNORE INTO payloads (seq, json)"
+                        " SELECT seq, ? FROM events WHERE resource = ? AND record_id = ?",
+                        (payload, resource, record_id),
                     )
         return added
 
@@ -399,7 +427,7 @@ class SqliteWatchStore:
         now = self.clock()
         with self._write(conn):
             row = conn.execute(
-                "SELECT floor_seq, since_ts, token, batch, pruned_batch FROM watchers"
+                "SELECT done_seq, since_ts, token, batch, pruned_batch FROM watchers"
                 " WHERE resource = ? AND watcher = ?",
                 (resource, watcher),
             ).fetchone()
@@ -414,29 +442,29 @@ class SqliteWatchStore:
                 # now (less a grace for clock skew) stay out, for instance ones a backfill brings in
                 # for another watcher. With `since`: only the creation time counts.
                 if since_ts is None:
-                    floor, since_ts = self._max_seq(conn), now - self.start_grace_s
+                    done, since_ts = self._max_seq(conn), now - self.start_grace_s
                 else:
-                    floor = 0
+                    done = 0
                 token, batch = secrets.token_hex(4), 0
                 conn.execute(
-                    "INSERT INTO watchers (resource, watcher, floor_seq, since_ts, created_at, last_take_at,"
-                    " token) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (resource, watcher, floor, since_ts, now, now, token),
+                    "INSERT INTO watchers (resource, watcher, floor_seq, done_seq, since_ts, created_at,"
+                    " last_take_at, token) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (resource, watcher, done, done, since_ts, now, now, token),
                 )
             else:
-                floor, since_ts, token, batch, pruned_batch = row
+                done, since_ts, token, batch, pruned_batch = row
                 token = token or secrets.token_hex(4)  # a watcher from schema version 1
                 if resume is not None:
-                    self._resume(conn, resource, watcher, token, batch, pruned_batch, resume)
+                    done = self._resume(conn, resource, watcher, token, batch, pruned_batch, resume, done)
             batch += 1
             pending = (
-                "FROM events e WHERE e.resource = ? AND e.seq > ? AND e.payload_json IS NOT NULL"
+                "FROM events e CROSS JOIN payloads p ON p.seq = e.seq WHERE e.resource = ? AND e.seq > ?"
                 " AND (? IS NULL OR e.created_ts >= ?) AND " + _NOT_DELIVERED + filter_sql
             )
-            args = [resource, floor, since_ts, since_ts, watcher, *filter_params]
+            args = [resource, done, since_ts, since_ts, watcher, *filter_params]
             total = conn.execute("SELECT COUNT(*) " + pending, args).fetchone()[0]
             picked = conn.execute(
-                "SELECT e.seq, e.record_id, e.payload_json " + pending + " ORDER BY e.created_ts, e.record_id"
+                "SELECT e.seq, e.record_id, p.json " + pending + " ORDER BY e.created_ts, e.record_id"
                 " LIMIT ?",
                 [*args, limit],
             ).fetchall()
@@ -445,7 +473,7 @@ class SqliteWatchStore:
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [(resource, watcher, record_id, seq, batch, now) for seq, record_id, _ in picked],
             )
-            self._skip_unwanted(conn, resource, watcher, floor, since_ts)
+            self._advance_done(conn, resource, watcher, done, since_ts)
             conn.execute(
                 "UPDATE watchers SET last_take_at = ?, batch = ?, token = ?"
                 " WHERE resource = ? AND watcher = ?",
@@ -468,8 +496,10 @@ class SqliteWatchStore:
         batch: int,
         pruned_batch: int,
         resume: tuple[str, int],
-    ) -> None:
-        """Make what the answers after the cursor's carried pending again (they never arrived)."""
+        done: int,
+    ) -> int:
+        """Make what the answers after the cursor's carried pending again (they never arrived);
+        returns the watcher's `done_seq`, lowered below them."""
         their_token, after = resume
         if their_token != token or after > batch:
             raise WatchInputError(
@@ -480,10 +510,23 @@ class SqliteWatchStore:
             raise WatchInputError(
                 "cursor: that answer is older than the retention (7 days); call without cursor"
             )
+        lowest = conn.execute(
+            "SELECT MIN(seq) FROM delivered WHERE resource = ? AND watcher = ? AND batch > ?",
+            (resource, watcher, after),
+        ).fetchone()[0]
+        if lowest is None:
+            return done
         conn.execute(
             "DELETE FROM delivered WHERE resource = ? AND watcher = ? AND batch > ?",
             (resource, watcher, after),
         )
+        # Everything delivered between here and the old `done_seq` still has its row (rows above
+        # the floor are kept), so only what was just made pending comes back.
+        done = min(done, lowest - 1)
+        conn.execute(
+            "UPDATE watchers SET done_seq = ? WHERE resource = ? AND watcher = ?", (done, resource, watcher)
+        )
+        return int(done)
 
     @staticmethod
     def _max_seq(conn: sqlite3.Connection) -> int:
@@ -491,26 +534,24 @@ class SqliteWatchStore:
         return value or 0
 
     @staticmethod
-    def _skip_unwanted(
-        conn: sqlite3.Connection, resource: str, watcher: str, floor: int, since_ts: float | None
+    def _advance_done(
+        conn: sqlite3.Connection, resource: str, watcher: str, done: int, since_ts: float | None
     ) -> None:
-        """Move the floor over the leading run of events that are not for the watcher (pruned, or
-        created before its start). Delivered ones stay above it, resumable, until `prune`."""
+        """Move `done_seq` over the leading run of events that are delivered or not for the watcher."""
         first_open = conn.execute(
-            "SELECT MIN(e.seq) FROM events e WHERE e.resource = ? AND e.seq > ?"
-            " AND e.payload_json IS NOT NULL"
-            " AND (? IS NULL OR e.created_ts >= ?)",
-            (resource, floor, since_ts, since_ts),
+            "SELECT MIN(e.seq) FROM events e CROSS JOIN payloads p ON p.seq = e.seq WHERE e.resource = ?"
+            " AND e.seq > ? AND (? IS NULL OR e.created_ts >= ?) AND " + _NOT_DELIVERED,
+            (resource, done, since_ts, since_ts, watcher),
         ).fetchone()[0]
         if first_open is not None:
-            new_floor = first_open - 1
+            new_done = first_open - 1
         else:
             top = conn.execute("SELECT MAX(seq) FROM events WHERE resource = ?", (resource,)).fetchone()[0]
-            new_floor = top or floor
-        if new_floor > floor:
+            new_done = top or done
+        if new_done > done:
             conn.execute(
-                "UPDATE watchers SET floor_seq = ? WHERE resource = ? AND watcher = ?",
-                (new_floor, resource, watcher),
+                "UPDATE watchers SET done_seq = ? WHERE resource = ? AND watcher = ?",
+                (new_done, resource, watcher),
             )
 
     async def recent(self, resource: str, limit: int) -> list[dict[str, Any]]:
@@ -518,8 +559,8 @@ class SqliteWatchStore:
 
         def query(conn: sqlite3.Connection) -> list[dict[str, Any]]:
             rows = conn.execute(
-                "SELECT payload_json FROM events WHERE resource = ? AND payload_json IS NOT NULL"
-                " ORDER BY created_ts DESC, record_id DESC LIMIT ?",
+                "SELECT p.json FROM events e CROSS JOIN payloads p ON p.seq = e.seq WHERE e.resource = ?"
+                " ORDER BY e.created_ts DESC, e.record_id DESC LIMIT ?",
                 (resource, max(0, limit)),
             ).fetchall()
             return [json.loads(row[0]) for row in rows]
@@ -563,12 +604,14 @@ class SqliteWatchStore:
             for resource, watcher, floor, since_ts, pruned_batch in watchers:
                 cls._retire_deliveries(conn, resource, watcher, floor, since_ts, pruned_batch, cutoff)
             dropped = conn.execute(
-                "UPDATE events SET payload_json = NULL WHERE payload_json IS NOT NULL AND received_at < ?"
-                " AND seq <= COALESCE((SELECT MIN(w.floor_seq) FROM watchers w"
-                " WHERE w.resource = events.resource), seq)",
+                "DELETE FROM payloads WHERE seq IN (SELECT e.seq FROM events e WHERE e.received_at < ?"
+                " AND e.seq <= COALESCE((SELECT MIN(w.floor_seq) FROM watchers w"
+                " WHERE w.resource = e.resource), e.seq))",
                 (cutoff,),
             ).rowcount
-        conn.execute("PRAGMA incremental_vacuum")
+        # Give the freed pages back to the file system. executescript steps the pragma to the end;
+        # execute() would free a single page.
+        conn.executescript("PRAGMA incremental_vacuum;")
         return dropped
 
     @staticmethod
@@ -584,9 +627,8 @@ class SqliteWatchStore:
         """Move the floor over the leading run of events delivered before `cutoff` (or not for the
         watcher) and forget their `delivered` rows: answers up to the newest of them become final."""
         first_kept = conn.execute(
-            "SELECT MIN(e.seq) FROM events e WHERE e.resource = ? AND e.seq > ?"
-            " AND e.payload_json IS NOT NULL"
-            " AND (? IS NULL OR e.created_ts >= ?) AND NOT EXISTS (SELECT 1 FROM delivered d"
+            "SELECT MIN(e.seq) FROM events e CROSS JOIN payloads p ON p.seq = e.seq WHERE e.resource = ?"
+            " AND e.seq > ? AND (? IS NULL OR e.created_ts >= ?) AND NOT EXISTS (SELECT 1 FROM delivered d"
             " WHERE d.resource = e.resource AND d.watcher = ? AND d.record_id = e.record_id AND d.at < ?)",
             (resource, floor, since_ts, since_ts, watcher, cutoff),
         ).fetchone()[0]
@@ -606,8 +648,9 @@ class SqliteWatchStore:
             (resource, watcher, new_floor),
         )
         conn.execute(
-            "UPDATE watchers SET floor_seq = ?, pruned_batch = ? WHERE resource = ? AND watcher = ?",
-            (new_floor, max(pruned_batch, newest or 0), resource, watcher),
+            "UPDATE watchers SET floor_seq = ?, done_seq = MAX(done_seq, ?), pruned_batch = ?"
+            " WHERE resource = ? AND watcher = ?",
+            (new_floor, new_floor, max(pruned_batch, newest or 0), resource, watcher),
         )
 
     # -- poll cursor ------------------------------------------------------------------------------

@@ -50,7 +50,10 @@ async def test_an_old_payload_that_is_not_json_does_not_break_filtered_takes(
     await store.take("tasks", "w", 0)
     await store.add_events("tasks", [rec(1, 1, project_id=5), rec(2, 2, project_id=5)])
     with sqlite3.connect(store_path) as db:  # what an older version stored for a NaN
-        db.execute("UPDATE events SET payload_json = ? WHERE record_id = 1", ('{"id":1,"x":NaN}',))
+        db.execute(
+            "UPDATE payloads SET json = ? WHERE seq = (SELECT seq FROM events WHERE record_id = 1)",
+            ('{"id":1,"x":NaN}',),
+        )
     got = await store.take("tasks", "w", 10, filters={"project_id": 5})
     assert [r["id"] for r in got.records] == [2]
 

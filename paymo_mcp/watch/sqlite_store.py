@@ -534,6 +534,16 @@ class SqliteWatchStore:
         return value or 0
 
     @staticmethod
+    def _just_below(conn: sqlite3.Connection, resource: str, first_open: int | None, mark: int) -> int:
+        """A mark just below the first event still open, or at the resource's newest when none is."""
+        if first_open is not None:
+            return first_open - 1
+        top: int | None = conn.execute(
+            "SELECT MAX(seq) FROM events WHERE resource = ?", (resource,)
+        ).fetchone()[0]
+        return top or mark
+
+    @staticmethod
     def _advance_done(
         conn: sqlite3.Connection, resource: str, watcher: str, done: int, since_ts: float | None
     ) -> None:
@@ -543,11 +553,7 @@ class SqliteWatchStore:
             " AND e.seq > ? AND (? IS NULL OR e.created_ts >= ?) AND " + _NOT_DELIVERED,
             (resource, done, since_ts, since_ts, watcher),
         ).fetchone()[0]
-        if first_open is not None:
-            new_done = first_open - 1
-        else:
-            top = conn.execute("SELECT MAX(seq) FROM events WHERE resource = ?", (resource,)).fetchone()[0]
-            new_done = top or done
+        new_done = SqliteWatchStore._just_below(conn, resource, first_open, done)
         if new_done > done:
             conn.execute(
                 "UPDATE watchers SET done_seq = ? WHERE resource = ? AND watcher = ?",
@@ -632,11 +638,7 @@ class SqliteWatchStore:
             " WHERE d.resource = e.resource AND d.watcher = ? AND d.record_id = e.record_id AND d.at < ?)",
             (resource, floor, since_ts, since_ts, watcher, cutoff),
         ).fetchone()[0]
-        if first_kept is not None:
-            new_floor = first_kept - 1
-        else:
-            top = conn.execute("SELECT MAX(seq) FROM events WHERE resource = ?", (resource,)).fetchone()[0]
-            new_floor = top or floor
+        new_floor = SqliteWatchStore._just_below(conn, resource, first_kept, floor)
         if new_floor <= floor:
             return
         newest = conn.execute(

@@ -3,6 +3,7 @@ Paymo's hooks endpoint, and a resource whose hook failed is polled on every call
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,14 +27,15 @@ pytestmark = pytest.mark.anyio
 class HeldHooks(httpx.AsyncBaseTransport):
     """Real HTTP to the sandbox, except that hook creations wait until `release` is set."""
 
-    def __init__(self) -> None:
+    def __init__(self, listener_port: int) -> None:
         self.inner = httpx.AsyncHTTPTransport()
         self.release = anyio.Event()
-        self.held = 0
+        self.listener_port = listener_port
+        self.listening_at_registration: list[bool] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and request.url.path.endswith("/hooks"):
-            self.held += 1
+            self.listening_at_registration.append(listening(self.listener_port))
             await self.release.wait()
         return await self.inner.handle_async_request(request)
 
@@ -41,11 +43,17 @@ class HeldHooks(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+def listening(port: int) -> bool:
+    """Whether something accepts connections on the loopback port."""
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 @asynccontextmanager
 async def instant_server(
-    sandbox: SandboxServer, state: Path, transport: httpx.AsyncBaseTransport | None = None
+    sandbox: SandboxServer, state: Path, transport: httpx.AsyncBaseTransport | None = None, port: int = 0
 ) -> AsyncIterator[Client]:
-    port = free_port()
+    port = port or free_port()
     settings = settings_for(
         sandbox, state_dir=state, webhook_url=f"http://127.0.0.1:{port}", webhook_port=port
     )
@@ -64,9 +72,10 @@ async def test_the_first_answer_does_not_wait_for_the_hooks_endpoint_and_failed_
     fresh: SandboxServer, tmp_path: Path
 ) -> None:
     fault(fresh, method="POST", path_prefix="/api/hooks", status=503, times=None)
-    held = HeldHooks()
+    port = free_port()
+    held = HeldHooks(port)
     with anyio.fail_after(60):  # the old server never answered here: its start waited for the hooks
-        async with instant_server(fresh, tmp_path, held) as client:
+        async with instant_server(fresh, tmp_path, held, port) as client:
             first = await take(client)
             # Answered while the hook creations were still held back: none had reached Paymo.
             assert api_log(fresh, "POST", "/api/hooks") == []
@@ -77,6 +86,8 @@ async def test_the_first_answer_does_not_wait_for_the_hooks_endpoint_and_failed_
                 return len(api_log(fresh, "POST", "/api/hooks")) == len(WATCH_RESOURCES)
 
             await wait_for(all_failed)
+            # Each hook was created only once the listener Paymo will call was accepting connections.
+            assert held.listening_at_registration == [True] * len(WATCH_RESOURCES)
             await wait_for(lambda: _noted(client))
             for n in (3, 2):  # polled on every call: each new task comes at once
                 made = await make_tasks(client, n)

@@ -95,7 +95,9 @@ class WatchHub:
         """The watch service for the server's lifetime: the stdio listener bound first, then hooks
         registered in the background (no answer waits for Paymo's hooks endpoint), and the store
         pruned on a schedule."""
-        service = WatchService(client, self.store, webhook_url=self.webhook_url)
+        # Opening checks the file (quick_check reads it all): in a thread, off the event loop.
+        store = await anyio.to_thread.run_sync(lambda: self.store)
+        service = WatchService(client, store, webhook_url=self.webhook_url)
         try:
             async with anyio.create_task_group() as serving:
                 server = None

@@ -207,9 +207,26 @@ async def test_read_only_watches_poll_and_register_no_hooks(fresh: SandboxServer
 # -- instant ------------------------------------------------------------------------------------
 
 
+async def watch_modes(client: Client) -> dict[str, str]:
+    """Each watchable resource's mode, as its `paymo://watch/<resource>` resource reports it."""
+    modes = {}
+    for name in WATCH_RESOURCES:
+        contents = (await client.read_resource(f"paymo://watch/{name}")).contents
+        modes[name] = json.loads(contents[0].text)["mode"]  # type: ignore[union-attr]
+    return modes
+
+
+async def until_instant(client: Client) -> None:
+    """Wait until every hook is registered in the background and each resource polled once since."""
+    with anyio.fail_after(60):
+        while set((await watch_modes(client)).values()) != {"instant"}:
+            await anyio.sleep(0.02)
+
+
 @asynccontextmanager
 async def instant(sandbox: SandboxServer, state: Path, port: int, **kw: Any) -> AsyncIterator[Client]:
     async with server(sandbox, state, webhook_url=f"http://127.0.0.1:{port}", webhook_port=port, **kw) as c:
+        await until_instant(c)
         yield c
 
 
@@ -404,6 +421,7 @@ async def test_instant_mode_over_the_http_transport_receives_on_the_mcp_port(
     with serving(app, port) as url:
         authed = httpx2.AsyncClient(headers={"authorization": "Bearer t0ken"})
         async with Client(streamable_http_client(f"{url}/mcp", http_client=authed)) as client:
+            await until_instant(client)
             await take(client)
             assert len(await our_hooks(fresh, port)) == 6
             made = await make_tasks(client, 3)

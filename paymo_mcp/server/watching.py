@@ -2,7 +2,8 @@
 
 A delivery that stores something new tells MCP clients that `paymo://watch/<resource>` changed: on
 `subscriptions/listen` streams (2026-07-28 protocol) through the server's subscription bus, and to
-sessions of earlier protocol versions that sent `resources/subscribe`.
+sessions of earlier protocol versions that sent `resources/subscribe` (watch URIs only, held weakly
+per client connection, so they go with it). A watch database that cannot be opened stops watching only.
 """
 
 from __future__ import annotations
@@ -11,22 +12,27 @@ import logging
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 from typing import Any, cast
 
 import anyio
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.subscriptions import InMemorySubscriptionBus, ResourceUpdated
+from mcp.shared.exceptions import MCPError
 from starlette.routing import BaseRoute
 
 from paymo_mcp.client import PaymoClient
 from paymo_mcp.config import Settings
 from paymo_mcp.server.context import app_context
 from paymo_mcp.tools.toolkit import compact_json
+from paymo_mcp.watch.errors import WatchStoreError
 from paymo_mcp.watch.resources import WATCH_RESOURCES
+from paymo_mcp.watch.retention import prune_forever
 from paymo_mcp.watch.service import WatchService
-from paymo_mcp.watch.store import WatchStore, open_store
+from paymo_mcp.watch.store import UnavailableStore, WatchStore, open_store
 
 logger = logging.getLogger(__name__)
 RECENT = 20
@@ -54,13 +60,24 @@ class WatchHub:
         self.bus = InMemorySubscriptionBus()
         self.resources = [r for r in WATCH_RESOURCES if r in settings.toolsets]
         self._store: WatchStore | None = None
-        self._legacy: dict[str, weakref.WeakSet[Any]] = {}
+        # Per client connection (held weakly: it drops out when the connection ends), the watch URIs
+        # it subscribed to with `resources/subscribe`: at most one per watch resource.
+        self._legacy: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
     @property
     def store(self) -> WatchStore:
+        """The store; when the file cannot be used, a stand-in whose every call says why (watch only)."""
         if self._store is None:
-            self._store = open_store(self.settings.state_dir)
+            try:
+                self._store = open_store(self.settings.state_dir)
+            except WatchStoreError as exc:
+                logger.warning("%s", exc)
+                self._store = cast(WatchStore, UnavailableStore(exc))
         return self._store
+
+    @property
+    def store_usable(self) -> bool:
+        return not isinstance(self.store, UnavailableStore)
 
     @property
     def webhook_url(self) -> str | None:
@@ -75,20 +92,30 @@ class WatchHub:
 
     @asynccontextmanager
     async def running(self, client: PaymoClient) -> AsyncIterator[WatchService]:
-        """The watch service for the server's lifetime: hooks registered, the stdio listener served."""
-        service = WatchService(client, self.store, webhook_url=self.webhook_url)
-        if self.webhook_url:
-            await service.register_hooks(self.resources)
+        """The watch service for the server's lifetime: the stdio listener bound first, then hooks
+        registered in the background (no answer waits for Paymo's hooks endpoint), and the store
+        pruned on a schedule."""
+        # Opening checks the file (quick_check reads it all): in a thread, off the event loop.
+        store = await anyio.to_thread.run_sync(lambda: self.store)
+        service = WatchService(client, store, webhook_url=self.webhook_url)
         try:
-            if self.webhook_url and self.settings.webhook_port:
-                async with anyio.create_task_group() as tg:
-                    server = await self._listen(tg)
-                    try:
-                        yield service
-                    finally:
-                        server.should_exit = True
-            else:
-                yield service
+            async with anyio.create_task_group() as serving:
+                server = None
+                if self.store_usable and self.webhook_url and self.settings.webhook_port:
+                    server = await self._listen(serving)
+                try:
+                    async with anyio.create_task_group() as background:
+                        if self.store_usable:
+                            if self.webhook_url:
+                                background.start_soon(service.register_hooks, self.resources)
+                            background.start_soon(partial(prune_forever, self.store))
+                        try:
+                            yield service
+                        finally:
+                            background.cancel_scope.cancel()
+                finally:
+                    if server is not None:
+                        server.should_exit = True  # it closes its socket and ends by itself
         finally:
             if self._store is not None:
                 await self._store.aclose()
@@ -110,15 +137,26 @@ class WatchHub:
         logger.info("webhook listener on %s:%s", self.settings.webhook_host, self.settings.webhook_port)
         return server
 
+    def _unknown(self, resource: str) -> str:
+        shown = resource if len(resource) <= 40 else resource[:37] + "..."
+        return f"unknown watch resource {shown!r}; use one of {', '.join(self.resources)}"
+
+    def subscriptions(self) -> list[set[str]]:
+        """The watch URIs each live connection subscribed to (for tests and diagnostics)."""
+        return [set(uris) for uris in self._legacy.values()]
+
     # -- notifications --------------------------------------------------------------------
 
     async def changed(self, resource: str) -> None:
         """New records of `resource` are stored: tell whoever subscribed to its watch resource."""
         uri = watch_uri(resource)
         await self.bus.publish(ResourceUpdated(uri=uri))
-        for session in list(self._legacy.get(uri, ())):
-            with suppress(Exception):  # a closed session must not stop the others
-                await session.send_resource_updated(uri)
+        note = types.ResourceUpdatedNotification(params=types.ResourceUpdatedNotificationParams(uri=uri))
+        data = note.model_dump(by_alias=True, mode="json", exclude_none=True)
+        for connection, uris in list(self._legacy.items()):
+            if uri in uris:
+                with suppress(Exception):  # a closed connection must not stop the others
+                    await connection.outbound.notify(data["method"], data.get("params"))
 
     def add_to(self, server: MCPServer[Any]) -> None:
         """Register the watch resources and the `resources/subscribe` handlers of earlier protocols."""
@@ -127,10 +165,13 @@ class WatchHub:
 
         async def read_watch(resource: str, ctx: Context[Any, Any]) -> str:
             if resource not in self.resources:
-                raise ValueError(f"unknown watch {resource!r}; use one of {', '.join(self.resources)}")
+                raise ResourceNotFoundError(self._unknown(resource))
             service: WatchService = app_context(ctx).extras["watch"]
-            recent = await service.store.recent(resource, RECENT)
-            return compact_json({"resource": resource, "mode": service.mode, "recent": recent})
+            try:
+                recent = await service.store.recent(resource, RECENT)
+            except WatchStoreError as exc:
+                raise ResourceError(str(exc)) from None
+            return compact_json({"resource": resource, "mode": service.mode(resource), "recent": recent})
 
         server.resource(
             "paymo://watch/{resource}",
@@ -145,8 +186,17 @@ class WatchHub:
 
         def track(add: bool) -> Callable[..., Any]:
             async def handler(ctx: ServerRequestContext[Any, Any], params: Any) -> types.EmptyResult:
-                sessions = self._legacy.setdefault(str(params.uri), weakref.WeakSet())
-                (sessions.add if add else sessions.discard)(ctx.session)
+                uri = str(params.uri)
+                known = {watch_uri(r) for r in self.resources}
+                if uri not in known:
+                    shown = uri if len(uri) <= 60 else uri[:57] + "..."
+                    raise MCPError(
+                        types.INVALID_PARAMS,
+                        f"cannot subscribe to {shown!r}: only {', '.join(sorted(known))} send updates",
+                    )
+                # The session object lives for one request; its connection for the client's session.
+                uris = self._legacy.setdefault(ctx.session._connection, set())
+                (uris.add if add else uris.discard)(uri)
                 return types.EmptyResult()
 
             return handler

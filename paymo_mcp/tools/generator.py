@@ -235,6 +235,8 @@ class ResourceTools:
     # -- watch --------------------------------------------------------------------------
 
     def watch_tool(self) -> Tool:
+        from paymo_mcp.watch.errors import WatchInputError, WatchStoreError
+
         spec = self.spec
         arguments: dict[str, Any] = {
             "watcher": (
@@ -245,10 +247,18 @@ class ResourceTools:
                     description="Your name for this watch; each watcher gets every new record once.",
                 ),
             ),
-            "limit": (int, Field(50, ge=1, le=500, description="Most records to return now (max 500).")),
+            "limit": (int, Field(50, ge=1, le=500, description="Most records to return now.")),
             "since": (
                 DateTime | None,
                 Field(None, description="New watcher only: start here (ISO 8601) instead of now."),
+            ),
+            "cursor": (
+                str | None,
+                Field(
+                    None,
+                    max_length=64,
+                    description="Last cursor you got: all taken after it comes again, none twice (7 days).",
+                ),
             ),
         }
         for name in spec.watch_filters:
@@ -262,6 +272,7 @@ class ResourceTools:
             "count": (int, ...),
             "remaining": (int, Field(description="How many more wait: call again to get them.")),
             "watcher": (str, ...),
+            "cursor": (str, Field(description="Pass it back as `cursor` next call (kept 7 days).")),
             "mode": (str, Field(description="instant (Paymo webhooks) or polling.")),
             "note": (str | None, None),
         }
@@ -273,22 +284,30 @@ class ResourceTools:
 
             service = app.extras["watch"]
             wanted = {name: getattr(args, name) for name in spec.watch_filters}
-            result = await service.take(
-                spec.name,
-                args.watcher,
-                args.limit,
-                since=args.since,
-                filters={k: v for k, v in wanted.items() if v is not None},
-                progress=progress,
-            )
+            try:
+                result = await service.take(
+                    spec.name,
+                    args.watcher,
+                    args.limit,
+                    since=args.since,
+                    filters={k: v for k, v in wanted.items() if v is not None},
+                    progress=progress,
+                    cursor=args.cursor,
+                )
+            except (WatchInputError, WatchStoreError) as exc:
+                raise ToolError(str(exc)) from None
             out: dict[str, Any] = {
                 spec.name: result.records,
                 "count": len(result.records),
                 "remaining": result.remaining,
                 "watcher": args.watcher,
-                "mode": service.mode,
+                "cursor": result.cursor,
+                "mode": service.mode(spec.name),
             }
-            if result.new_watcher and not result.records:
+            failure = service.hook_failures.get(spec.name)
+            if failure:
+                out["note"] = f"Webhook not registered ({failure[:120]}): polling Paymo on every call."
+            elif result.new_watcher and not result.records:
                 out["note"] = (
                     f"New watcher: from now on, each call returns the {spec.plural_noun} created since."
                 )

@@ -9,12 +9,17 @@ import anyio
 
 from paymo_mcp.client import PaymoClient, PaymoError
 from paymo_mcp.config import Settings
+from paymo_mcp.watch.errors import WatchStoreError
 from paymo_mcp.watch.service import WatchService
 from paymo_mcp.watch.store import open_store
 
 
 async def _run(settings: Settings, action: str, hook_id: int | None) -> int:
-    store = open_store(settings.state_dir)
+    try:
+        store = open_store(settings.state_dir)
+    except WatchStoreError as exc:
+        print(f"paymo-mcp: {exc}", file=sys.stderr)
+        return 1
     client = PaymoClient.from_settings(settings)
     try:
         async with client:
@@ -29,7 +34,7 @@ async def _run(settings: Settings, action: str, hook_id: int | None) -> int:
                 if hook_id is not None and not rows:
                     print(f"paymo-mcp: no hook {hook_id} was registered by this server", file=sys.stderr)
                     return 1
-    except PaymoError as exc:
+    except (PaymoError, WatchStoreError) as exc:
         print(f"paymo-mcp: {exc}", file=sys.stderr)
         return 1
     finally:

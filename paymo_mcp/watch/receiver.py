@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from paymo_mcp.watch.errors import UnstorableRecord, WatchStoreError
 from paymo_mcp.watch.records import HookRecord, record_id_of
 from paymo_mcp.watch.resources import WATCH_RESOURCES
 from paymo_mcp.watch.signature import verify
@@ -51,6 +52,10 @@ async def _read_capped(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _candidates(hooks: list[HookRecord], hook_header: str | None) -> list[HookRecord]:
     """The hooks whose secret may have signed this delivery: the one it names, else all of the resource."""
     if hook_header and hook_header.strip().isdigit():
@@ -81,7 +86,12 @@ def webhook_routes(
         body = await _read_capped(request, max_body)
         if body is None:
             return _refuse(413, f"delivery larger than {max_body} bytes")
-        hooks = await store.list_hooks(resource)
+        try:
+            hooks = await store.list_hooks(resource)
+        except WatchStoreError:
+            # Paymo retries a failed delivery; the record is then found by polling once fixed.
+            logger.warning("refused a %s delivery: the watch database is unavailable", resource)
+            return _refuse(503, "the watch store is unavailable")
         if not hooks:
             logger.warning("refused a %s delivery: no hook is registered for it", resource)
             return _refuse(401, f"no webhook is registered for {resource}")
@@ -95,13 +105,19 @@ def webhook_routes(
             # Signed but not an insert of this resource (a wildcard hook, an update): nothing to keep.
             return JSONResponse({"status": "ignored"})
         try:
-            record: Any = json.loads(body)
+            record: Any = json.loads(body, parse_constant=_no_constant)
             if not isinstance(record, dict):
                 raise ValueError("not an object")
             record_id = record_id_of(record)
-        except ValueError:
+        except (ValueError, RecursionError):
             return _refuse(400, "the body must be a JSON object with an integer id")
-        added = await store.add_events(resource, [record])
+        try:
+            added = await store.add_events(resource, [record])
+        except UnstorableRecord as exc:
+            return _refuse(422, f"not stored: {exc}")
+        except WatchStoreError:
+            logger.warning("refused a %s delivery: the watch database is unavailable", resource)
+            return _refuse(503, "the watch store is unavailable")
         logger.debug("webhook %s: %s %s", event, resource, record_id if added else f"{record_id} (repeat)")
         background = BackgroundTask(_notify, on_event, resource) if added and on_event else None
         return JSONResponse({"status": "stored" if added else "duplicate"}, background=background)

@@ -16,6 +16,7 @@ class TakeResult:
     records: list[dict[str, Any]]
     remaining: int
     new_watcher: bool = False  # True when this take created the watcher (it starts from now or `since`)
+    cursor: str = ""  # names this answer: pass it back to resume right after it
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,15 @@ class HookRecord:
     secret: SecretStr = field(repr=False)
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer, and far beyond any Paymo id
+
+
 def record_id_of(record: Mapping[str, Any]) -> int:
     """A record's Paymo id as an int (Paymo sends 5 or, in some deliveries, "5"); ValueError otherwise."""
     value = record.get("id")
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 19:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    raise ValueError(f"a record needs an integer `id`, got {value!r}")
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+    raise ValueError(f"a record needs an integer `id` from 0 to {MAX_ID}, got {shown}")

@@ -3,7 +3,8 @@
 Instant mode (a public webhook URL is configured): `model.insert.<Model>` hooks are registered once,
 each with its own random secret kept only in the store, and reused on later starts; deliveries feed
 the store, and a take polls first when the resource was not polled in this process yet, or not for
-ten minutes, to catch up on downtime and lost deliveries.
+ten minutes, to catch up on downtime and lost deliveries. Mode is per resource: until its hook is
+live (and one poll after that is done), or when registering it failed, the resource is polled.
 Polling mode: every take first stores what Paymo has past the poller's cursor.
 """
 
@@ -17,9 +18,11 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
+import anyio
 from pydantic import SecretStr
 
 from paymo_mcp.client import PaymoClient, PaymoError, PaymoNotFoundError
+from paymo_mcp.watch.errors import WatchStoreError
 from paymo_mcp.watch.poller import FetchWhere, backfill, pages_after, poll_new
 from paymo_mcp.watch.receiver import webhook_path
 from paymo_mcp.watch.records import HookRecord, TakeResult
@@ -49,10 +52,12 @@ class WatchService:
         self.store = store
         self.webhook_url = webhook_url
         self._caught_up: dict[str, float] = {}  # instant mode: resource -> when it was last polled
+        self._live: set[str] = set()  # resources whose hook is registered and polled once since
+        self.hook_failures: dict[str, str] = {}  # resource -> why its hook could not be registered
 
-    @property
-    def mode(self) -> str:
-        return "instant" if self.webhook_url else "polling"
+    def mode(self, resource: str) -> str:
+        """instant when the resource's webhook is live, else polling (Paymo is asked on every take)."""
+        return "instant" if self.webhook_url and resource in self._live else "polling"
 
     # -- hooks ----------------------------------------------------------------------------
 
@@ -61,17 +66,29 @@ class WatchService:
 
         A stored hook that Paymo no longer has (deleted, or dropped after a 410) is registered again;
         a hook at our URL that we have no secret for (a lost state directory) is deleted, so hooks
-        never pile up. A resource whose registration fails is logged and left to polling.
+        never pile up. The resources are handled concurrently; once a hook is live the resource is
+        polled once (what was created before the hook existed), then switches to instant. A resource
+        whose registration fails is logged, kept in `hook_failures` and polled on every take.
         """
         if not self.webhook_url:
             return []
         live: list[HookRecord] = []
-        names = resources if resources is not None else list(WATCH_RESOURCES)
-        for name in names:
+
+        async def register(name: str) -> None:
             try:
-                live.append(await self._ensure_hook(watch_resource(name)))
-            except PaymoError as exc:
+                hook = await self._ensure_hook(watch_resource(name))
+                await self.catch_up(name)
+            except (PaymoError, WatchStoreError) as exc:
+                self.hook_failures[name] = str(exc)
                 logger.warning("could not register the %s webhook (polling instead): %s", name, exc)
+                return
+            live.append(hook)
+            self._live.add(name)
+            self.hook_failures.pop(name, None)
+
+        async with anyio.create_task_group() as tg:
+            for name in resources if resources is not None else list(WATCH_RESOURCES):
+                tg.start_soon(register, name)
         return live
 
     async def _ensure_hook(self, res: WatchResource) -> HookRecord:
@@ -168,13 +185,16 @@ class WatchService:
         since: datetime | None = None,
         filters: Mapping[str, Any] | None = None,
         progress: Progress | None = None,
+        cursor: str | None = None,
     ) -> TakeResult:
-        """The records created since this watcher last took, oldest first, at most `limit`."""
+        """The records created since this watcher last took (or since the answer that carried
+        `cursor`), oldest first, at most `limit`."""
         if since is not None and not await self.store.watcher_exists(resource, watcher):
             # A new watcher asked to start in the past: fetch what was created since then.
             res = watch_resource(resource)
             await backfill(self._fetch_where(res, progress), self.store, resource, since, PAGE_SIZE)
         last_poll = self._caught_up.get(resource)
-        if self.mode == "polling" or last_poll is None or time.monotonic() - last_poll > CATCH_UP_EVERY_S:
+        stale = last_poll is None or time.monotonic() - last_poll > CATCH_UP_EVERY_S
+        if self.mode(resource) == "polling" or stale:
             await self.catch_up(resource, progress)
-        return await self.store.take(resource, watcher, limit, since, filters)
+        return await self.store.take(resource, watcher, limit, since, filters, cursor)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from paymo_mcp.watch.errors import WatchStoreError
 from paymo_mcp.watch.records import HookRecord, TakeResult
 from paymo_mcp.watch.sqlite_store import SqliteWatchStore
 
-__all__ = ["STORE_FILE", "SqliteWatchStore", "WatchStore", "open_store"]
+__all__ = ["STORE_FILE", "SqliteWatchStore", "UnavailableStore", "WatchStore", "open_store"]
 
 STORE_FILE = "watch.sqlite3"
 
@@ -22,6 +23,8 @@ class WatchStore(Protocol):
     Contract for `take` (what makes watching exactly-once): the records returned are marked delivered
     to that watcher in the same transaction that selects them, so no record reaches a watcher twice,
     even from two processes; a record is never passed over because a later one was returned first.
+    Each answer carries a cursor; a take with the cursor of answer N first makes what answers after N
+    carried pending again (they never reached the caller), for as long as deliveries are retained.
     """
 
     async def add_events(self, resource: str, records: list[dict[str, Any]]) -> int:
@@ -35,6 +38,7 @@ class WatchStore(Protocol):
         limit: int,
         since: datetime | str | None = None,
         filters: Mapping[str, Any] | None = None,
+        cursor: str | None = None,
     ) -> TakeResult:
         """Up to `limit` records not yet given to this watcher, oldest first, and how many more wait.
 
@@ -42,6 +46,8 @@ class WatchStore(Protocol):
         before now), or at `since` (records created at or after it, whenever they are stored);
         `since` is ignored for a watcher that exists: its cursor wins. `filters` are equalities on
         top-level record fields, applied before `limit`; `remaining` counts matching records only.
+        `cursor`: resume right after the answer that carried it. WatchInputError for a bad cursor
+        or filter.
         """
         ...
 
@@ -77,8 +83,10 @@ class WatchStore(Protocol):
         """Forget a hook record; whether it existed."""
         ...
 
-    async def prune(self, older_than: datetime) -> int:
-        """Drop payloads of events received before `older_than` that every watcher has passed.
+    async def prune(self, older_than: datetime, idle_before: datetime | None = None) -> int:
+        """Drop watchers idle since before `idle_before`, deliveries older than `older_than` (answers
+        before them can no longer be resumed after), and payloads of events received before
+        `older_than` that every watcher has passed.
 
         Their ids stay, so a repeated delivery is still recognised and never returned again.
         Returns how many events were pruned.
@@ -91,5 +99,28 @@ class WatchStore(Protocol):
 
 
 def open_store(state_dir: str | Path) -> WatchStore:
-    """The default store: SQLite in `<state_dir>/watch.sqlite3` (the directory is created)."""
+    """The default store: SQLite in `<state_dir>/watch.sqlite3` (the directory is created).
+
+    WatchStoreError (naming the file and the fix) when it is damaged, foreign or cannot be created.
+    """
     return SqliteWatchStore(Path(state_dir) / STORE_FILE)
+
+
+class UnavailableStore:
+    """Stands in for a store that could not be opened: every call raises the WatchStoreError again."""
+
+    def __init__(self, error: WatchStoreError) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        if name == "aclose":
+            return _nothing
+
+        async def unavailable(*args: Any, **kwargs: Any) -> Any:
+            raise self.error
+
+        return unavailable
+
+
+async def _nothing(*args: Any, **kwargs: Any) -> None:
+    return None

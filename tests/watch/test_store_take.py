@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -197,15 +198,22 @@ async def test_limit_zero_counts_without_taking(store: SqliteWatchStore, rec: Ma
         await store.take("tasks", "w", -1)
 
 
-async def test_bookkeeping_shrinks_to_the_gaps(
+async def test_bookkeeping_is_kept_for_the_retention_then_shrinks_to_the_gaps(
     store: SqliteWatchStore, store_path: Path, rec: MakeRecord
 ) -> None:
+    def delivered_rows() -> int:
+        with sqlite3.connect(store_path) as db:
+            return int(db.execute("SELECT COUNT(*) FROM delivered").fetchone()[0])
+
     await store.take("tasks", "w", 1)
     await store.add_events("tasks", [rec(i, i, project_id=i % 2) for i in range(1, 41)])
     await store.take("tasks", "w", 10, filters={"project_id": 1})
-    with sqlite3.connect(store_path) as db:
-        # Rows for 3, 5, .. 19 stay: record 2 (not taken) is a gap below them. Row 1 folded into the floor.
-        assert db.execute("SELECT COUNT(*) FROM delivered").fetchone()[0] == 9
+    assert delivered_rows() == 10  # kept: an answer that never arrived can be taken again
+    later = datetime.fromtimestamp(store.clock(), UTC) + timedelta(hours=1)
+    await store.prune(later)
+    # Rows for 3, 5, .. 19 stay: record 2 (not taken) is a gap below them. Row 1 folded into the floor.
+    assert delivered_rows() == 9
     await drain(store, "w", 15)
-    with sqlite3.connect(store_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM delivered").fetchone()[0] == 0
+    assert delivered_rows() == 39
+    await store.prune(later)
+    assert delivered_rows() == 0

@@ -238,10 +238,18 @@ def _stdout_closed() -> None:
     raise SystemExit(128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1)
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     _exit_on_termination()
     try:
+        if args.log_level.upper() not in LOG_LEVELS:
+            raise ValueError(
+                f"log level {args.log_level!r} (--log-level / PAYMO_LOG_LEVEL) is not one of "
+                f"{', '.join(LOG_LEVELS)}"
+            )
         if args.command == "sandbox":
             from paymo_mcp.sandbox import run_sandbox
 

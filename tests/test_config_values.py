@@ -90,9 +90,10 @@ def test_the_documented_words_are_understood_in_any_case(
         ("PAYMO_MAX_TRIES", "20", "less than or equal to 10"),
         ("PAYMO_WEBHOOK_PORT", "80a", "is not a whole number"),
         ("PAYMO_TOOLSETS", "tasks,bogus", "unknown toolset(s) bogus"),
+        ("PAYMO_LOG_LEVEL", "loud", "is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
     ],
 )
-def test_a_bad_number_or_list_names_its_variable(
+def test_a_bad_number_list_or_level_names_its_variable(
     sandbox: SandboxServer, variable: str, value: str, says: str
 ) -> None:
     assert_refused(paymo_mcp(sandbox, "tools", **{variable: value}), variable, says)

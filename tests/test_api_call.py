@@ -324,8 +324,9 @@ async def test_patch_is_sent_as_patch_with_its_body(stub: StubPaymo, stub_url: s
         {"method": "GET", "query": {"_METHOD": "post"}},
         {"method": "GET", "query": {" _method": "PUT"}},
         {"method": "PATCH", "body": {"name": "x"}},
+        {"method": "GET", "body": {"_method": "DELETE"}},
     ],
-    ids=["GET-as-DELETE", "GET-as-POST", "GET-as-PUT", "PATCH"],
+    ids=["GET-as-DELETE", "GET-as-POST", "GET-as-PUT", "PATCH", "GET-body-as-DELETE"],
 )
 async def test_read_only_mode_refuses_every_write_including_method_overrides(
     stub: StubPaymo, stub_url: str, args: dict[str, Any]
@@ -519,6 +520,16 @@ def hostile_calls(elsewhere: str) -> list[tuple[str, dict[str, Any]]]:
         ("bad header name", {"path": "projects", "headers": {"X-A\r\nHost": host}}),
         ("two method overrides", {"path": "projects/1", "query": {"_method": "GET", "_Method": "DELETE"}}),
         ("unknown override", {"path": "projects/1", "query": {"_method": "PURGE"}}),
+        ("override in body", {"method": "POST", "path": "projects/1", "body": {"_method": 1}}),
+        (
+            "override in query and body",
+            {
+                "method": "POST",
+                "path": "projects/1",
+                "query": {"_method": "PUT"},
+                "body": {"_method": "DELETE"},
+            },
+        ),
         ("CONNECT", {"method": "CONNECT", "path": host}),
         ("CRLF in method", {"method": "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET", "path": "projects"}),
         ("unknown argument", {"path": "projects", "url": f"{elsewhere}/x"}),

@@ -11,6 +11,7 @@ from paymo_mcp.client.confine import (
     ConfinementError,
     confine_headers,
     confine_method,
+    confine_override,
     confine_path,
     confine_query,
     effective_method,
@@ -155,6 +156,13 @@ def test_a_method_override_in_the_query_is_the_method_the_request_acts_as(
     method: str, query: dict[str, str] | None, acts: str
 ) -> None:
     assert effective_method(method, confine_query(query)) == acts
+
+
+def test_a_method_override_in_a_json_object_body_counts_too() -> None:
+    assert effective_method("POST", None, {"_method": "delete", "name": "x"}) == "DELETE"
+    assert effective_method("POST", None, [{"_method": "DELETE"}]) == "POST"  # an array is no form
+    with pytest.raises(ConfinementError, match="body _method must be one of"):
+        confine_override("body", {"_method": ["DELETE"]})
 
 
 @pytest.mark.parametrize(

@@ -169,6 +169,10 @@ DELETING_CALLS: dict[str, tuple[dict[str, Any], str]] = {
         {"method": "PUT", "path": "clients/3", "query": {"_METHOD": "delete"}, "body": {}},
         "api_call PUT with _method=DELETE clients/3",
     ),
+    "POST body as DELETE": (
+        {"method": "POST", "path": "clients/3", "body": {"_method": "DELETE"}},
+        "api_call POST with _method=DELETE clients/3",
+    ),
 }
 
 

@@ -85,13 +85,19 @@ def _is_override(key: str) -> bool:
     return key.strip().lower() == METHOD_OVERRIDE
 
 
-def effective_method(method: str, query: Mapping[str, object] | None) -> str:
-    """The method the request acts as: `method`, or the `_method` query parameter that overrides it
-    (confine_query has checked that there is at most one, naming a known method)."""
-    for key, value in (query or {}).items():
-        if _is_override(key):
-            return str(value).strip().upper()
-    return method
+def method_override(fields: object) -> str | None:
+    """The `_method` value in `fields` (the query, or a JSON object body), upper-cased; None if absent."""
+    if isinstance(fields, Mapping):
+        for key, value in fields.items():
+            if isinstance(key, str) and _is_override(key):
+                return str(value).strip().upper()
+    return None
+
+
+def effective_method(method: str, query: Mapping[str, object] | None, body: object = None) -> str:
+    """The method the request acts as: `method`, or the `_method` that overrides it in the query or
+    the body (confine_override has checked there is at most one, naming a known method)."""
+    return method_override(query) or method_override(body) or method
 
 
 def _check_escapes(path: str) -> None:
@@ -217,18 +223,18 @@ def confine_query(query: object) -> dict[str, str]:
         out[key] = text
     if size > MAX_QUERY:
         raise ConfinementError(f"query is longer than {MAX_QUERY} characters")
-    _check_override(out)
+    confine_override("query", out)
     return out
 
 
-def _check_override(query: Mapping[str, str]) -> None:
-    """At most one `_method` key, naming a known method: read-only mode and the delete confirmation
-    judge a request by the method it overrides to."""
-    overrides = [value for key, value in query.items() if _is_override(key)]
+def confine_override(where: str, fields: Mapping[str, object]) -> None:
+    """At most one `_method` key in `where` (the query, or a JSON object body), naming a known method:
+    read-only mode and the delete confirmation judge a request by the method it overrides to."""
+    overrides = [value for key, value in fields.items() if _is_override(key)]
     if len(overrides) > 1:
-        raise ConfinementError(f"query gives {METHOD_OVERRIDE} more than once")
-    if overrides and overrides[0].strip().upper() not in METHODS:
-        raise ConfinementError(f"query {METHOD_OVERRIDE} must be one of {', '.join(METHODS)}")
+        raise ConfinementError(f"{where} gives {METHOD_OVERRIDE} more than once")
+    if overrides and not (isinstance(overrides[0], str) and overrides[0].strip().upper() in METHODS):
+        raise ConfinementError(f"{where} {METHOD_OVERRIDE} must be one of {', '.join(METHODS)}")
 
 
 def confine_headers(headers: object) -> dict[str, str]:
@@ -311,9 +317,11 @@ __all__ = [
     "ConfinementError",
     "confine_headers",
     "confine_method",
+    "confine_override",
     "confine_path",
     "confine_query",
     "effective_method",
     "join_url",
+    "method_override",
     "same_origin",
 ]

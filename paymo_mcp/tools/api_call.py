@@ -13,7 +13,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
 from mcp_types import ToolAnnotations
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from paymo_mcp.client import PaymoError
 from paymo_mcp.client.confine import (
@@ -22,10 +22,12 @@ from paymo_mcp.client.confine import (
     ConfinementError,
     confine_headers,
     confine_method,
+    confine_override,
     confine_path,
     confine_query,
     effective_method,
     join_url,
+    method_override,
     same_origin,
 )
 from paymo_mcp.client.paymo import ANSWER_LOST
@@ -114,7 +116,18 @@ class ApiCallArguments(InputModel):
             raise ValueError("must be a JSON object or array")
         if value is not None and len(compact_json(value)) > MAX_REQUEST_BODY_CHARS:
             raise ValueError(f"is longer than {MAX_REQUEST_BODY_CHARS} characters as JSON")
+        if isinstance(value, dict):
+            try:
+                confine_override("body", value)
+            except ConfinementError as exc:
+                raise _refusal("body", exc) from None
         return value
+
+    @model_validator(mode="after")
+    def _one_override(self) -> ApiCallArguments:
+        if method_override(self.query) and method_override(self.body):
+            raise ValueError(f"give {METHOD_OVERRIDE} in query or in body, not in both")
+        return self
 
 
 class ApiCallResult(BaseModel):
@@ -231,7 +244,7 @@ def _inside(url: str, base_url: str) -> bool:
 
 def _acts_as(args: ApiCallArguments) -> str:
     """`DELETE`, or `GET with _method=DELETE`: how a refusal names what the request would do."""
-    acts = effective_method(args.method, args.query)
+    acts = effective_method(args.method, args.query, args.body)
     return args.method if acts == args.method else f"{args.method} with {METHOD_OVERRIDE}={acts}"
 
 
@@ -239,7 +252,7 @@ async def delete_question(arguments: dict[str, Any], app: AppContext) -> str | N
     """What to ask before a call that deletes (DELETE, or a `_method=DELETE` override); None otherwise.
     A record path of a typed resource (`clients/3`) is named as delete_client would name it."""
     args = ApiCallArguments.model_validate(arguments)  # checked already: make_tool asks only if valid
-    if effective_method(args.method, args.query) != "DELETE":
+    if effective_method(args.method, args.query, args.body) != "DELETE":
         return None
     request = f"api_call {_acts_as(args)} {args.path}"
     resource, _, record_id = args.path.partition("/")
@@ -268,7 +281,7 @@ def api_call_tool(read_only: bool) -> Tool:
     A call that deletes asks the user first, as the delete_* tools do (unless --no-confirm)."""
 
     async def handler(args: ApiCallArguments, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
-        writes = args.method != "GET" or effective_method(args.method, args.query) != "GET"
+        writes = args.method != "GET" or effective_method(args.method, args.query, args.body) != "GET"
         if (read_only or app.settings.read_only) and writes:
             raise ToolError(
                 f"Refused: this server is read-only (PAYMO_READ_ONLY), so api_call allows only GET, "

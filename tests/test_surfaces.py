@@ -254,8 +254,8 @@ async def test_prompts_and_resource_templates_follow_toolsets_and_read_only(fres
 @pytest.mark.parametrize(
     ("uri", "expected"),
     [
-        ("paymo://tasks/²", "task_id must be a whole number such as 42, got '²'"),
-        ("paymo://projects/٣", "project_id must be a whole number such as 42, got '٣'"),
+        ("paymo://tasks/²", "task_id must be a number such as 42, got '²'"),
+        ("paymo://projects/٣", "project_id must be a number such as 42, got '٣'"),
         ("paymo://tasks/" + "9" * 5000, "task_id must be at most 9223372036854775807, got a number of 5000"),
         ("paymo://clients/" + "1" * 20, "client_id must be at most 9223372036854775807, got a number of 20"),
     ],

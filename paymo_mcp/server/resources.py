@@ -33,7 +33,7 @@ def parse_record_id(param: str, text: str) -> int:
     """A record id from a URI: ASCII digits (not `²` or other Unicode digits), 1 to MAX_RECORD_ID."""
     if not (text.isascii() and text.isdigit()):
         shown = repr(text) if len(text) <= 40 else f"{text[:37]!r}... ({len(text)} characters)"
-        raise ResourceNotFoundError(f"{param} must be a whole number such as 42, got {shown}")
+        raise ResourceNotFoundError(f"{param} must be a number such as 42, got {shown}")
     # Compared as text first: int() of thousands of digits is refused (and slow) in Python.
     digits = text.lstrip("0")
     if len(digits) > len(str(MAX_RECORD_ID)) or int(digits or "0") > MAX_RECORD_ID:

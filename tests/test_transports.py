@@ -7,16 +7,10 @@ from __future__ import annotations
 import os
 import socket
 import sys
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import httpx
 import httpx2
 import pytest
-import uvicorn
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
@@ -93,31 +87,6 @@ def test_oversized_request_bodies_are_refused(fresh: SandboxServer) -> None:
     assert response.status_code == 413
 
 
-@contextmanager
-def limited(app: Any, port: int, *, max_connections: int, head_timeout_s: float) -> Iterator[str]:
-    """`app` served with the HTTP limits of `paymo-mcp --transport http`, in a thread."""
-    config = server_config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        head_timeout_s=head_timeout_s,
-        max_connections=max_connections,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def answers_eof(sock: socket.socket, wait_s: float) -> bool:
     """Whether the server closed `sock` (EOF or reset) within `wait_s`."""
     sock.settimeout(wait_s)
@@ -133,7 +102,10 @@ def test_past_the_connection_bound_half_sent_requests_make_way_for_new_clients(f
     port = free_port()
     app = build_http_app(build_server(settings_for(fresh)), host="127.0.0.1", port=port, auth_token=None)
     # A head timeout far beyond the test: only the bound can close these connections.
-    with limited(app, port, max_connections=20, head_timeout_s=600) as url:
+    config = server_config(
+        app, host="127.0.0.1", port=port, log_level="warning", head_timeout_s=600, max_connections=20
+    )
+    with serving(app, port, config) as url:
         flood = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(100)]
         try:
             for sock in flood:

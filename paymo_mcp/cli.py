@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import math
 import os
+import signal
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from pydantic import SecretStr
@@ -18,6 +22,17 @@ from paymo_mcp import __version__
 from paymo_mcp.config import Settings, parse_toolsets
 
 logger = logging.getLogger("paymo_mcp")
+HEAD_TIMEOUT_S = 10.0  # HTTP: the longest a client may take to send a request's line and headers
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,13 +41,32 @@ def _parser() -> argparse.ArgumentParser:
         description="MCP server for Paymo. Without a sub-command it serves MCP (stdio by default).",
     )
     p.add_argument("--version", action="version", version=f"paymo-mcp {__version__}")
-    p.add_argument("--sandbox", action="store_true", help="run against an embedded, seeded Paymo sandbox")
+    p.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against an embedded, seeded Paymo sandbox; each run starts a fresh one, so what one "
+        "`paymo-mcp --sandbox call` creates is gone in the next (keep it with --sandbox-db)",
+    )
+    p.add_argument(
+        "--sandbox-db",
+        type=Path,
+        metavar="FILE",
+        help="keep the sandbox's data in this SQLite file between runs (implies --sandbox)",
+    )
     p.add_argument("--transport", choices=("stdio", "http"), default="stdio")
     p.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
     p.add_argument("--auth-token", help="bearer token HTTP clients must send (env PAYMO_MCP_AUTH_TOKEN)")
     p.add_argument("--allowed-host", action="append", default=[], help="public Host name to accept (HTTP)")
     p.add_argument("--stateless", action="store_true", help="stateless HTTP (for several replicas)")
+    p.add_argument(
+        "--header-timeout",
+        type=_seconds,
+        default=HEAD_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"HTTP: close a connection whose request head is incomplete after this long "
+        f"(default {HEAD_TIMEOUT_S:g})",
+    )
     p.add_argument("--read-only", action="store_true", default=None, help="no create/update/delete tools")
     p.add_argument(
         "--toolsets", help="comma list: tasks,tasklists,projects,clients,invoices,time_entries,lookups,api"
@@ -49,7 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     sb.add_argument("--api-key", dest="sandbox_api_key")
     sb.add_argument("--db", help="SQLite file to keep the sandbox's data in (default: in memory)")
     sub.add_parser("tools", help="list the tools with one-line summaries")
-    hooks = sub.add_parser("hooks", help="list or remove the Paymo webhooks this server registered")
+    hooks = sub.add_parser(
+        "hooks",
+        help="list or remove the Paymo webhooks this server registered (remove: not with --read-only)",
+    )
     hooks.add_argument("action", choices=["list", "remove"])
     hooks.add_argument("--id", type=int, dest="hook_id", help="remove only this hook")
     call = sub.add_parser("call", help="call one tool: paymo-mcp call list_tasks '{\"limit\": 5}'")
@@ -58,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+def _settings(args: argparse.Namespace) -> Settings:
     flags: dict[str, Any] = {
         "read_only": args.read_only,
         "toolsets": parse_toolsets(args.toolsets) if args.toolsets else None,
@@ -67,8 +104,7 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
         "webhook_url": args.webhook_url,
         "webhook_port": args.webhook_port,
     }
-    # Flags the user gave win over what the backend chose (e.g. the sandbox's temporary state dir).
-    return Settings.from_env(**{**extra, **{k: v for k, v in flags.items() if v is not None}})
+    return Settings.from_env(**flags)
 
 
 def _configure_logging(level: str) -> None:
@@ -79,21 +115,42 @@ def _configure_logging(level: str) -> None:
 
 
 class _Backend:
-    """The Paymo the command talks to: the configured account, or an embedded sandbox (--sandbox)."""
+    """The Paymo the command talks to: the configured account, or an embedded sandbox (--sandbox).
+
+    A sandbox and its temporary state dir live as long as the `with` block, and are removed when it
+    ends, also on Ctrl-C or SIGTERM (see _exit_on_termination).
+    """
 
     def __init__(self, args: argparse.Namespace) -> None:
+        # Settings first: a refused variable stops the command before anything is started.
+        self.settings = _settings(args)
         self.sandbox: Any = None
-        extra: dict[str, Any] = {}
-        if args.sandbox:
-            from paymo_mcp.sandbox import SandboxServer
+        self._state_dir: tempfile.TemporaryDirectory[str] | None = None
+        if args.sandbox or args.sandbox_db:
+            self._start_sandbox(args)
 
-            self.sandbox = SandboxServer().start()
-            extra = {"base_url": self.sandbox.base_url, "api_key": SecretStr(self.sandbox.api_key)}
-            extra["sandbox"] = True
-            if not (args.state_dir or os.environ.get("PAYMO_STATE_DIR")):
-                # The sandbox starts fresh each run, so its watch state must too.
-                extra["state_dir"] = Path(tempfile.mkdtemp(prefix="paymo-mcp-sandbox-"))
-        self.settings = _settings(args, **extra)
+    def _start_sandbox(self, args: argparse.Namespace) -> None:
+        from paymo_mcp.sandbox import SandboxServer
+
+        db = str(args.sandbox_db) if args.sandbox_db else None
+        try:
+            self.sandbox = SandboxServer(db_path=db).start()
+        except sqlite3.Error as exc:
+            raise ValueError(
+                f"--sandbox-db {db}: cannot use it as the sandbox's SQLite file ({exc})"
+            ) from None
+        update: dict[str, Any] = {
+            "base_url": self.sandbox.base_url,
+            "api_key": SecretStr(self.sandbox.api_key),
+            "sandbox": True,
+        }
+        if not (args.state_dir or os.environ.get("PAYMO_STATE_DIR")):
+            # The sandbox starts fresh each run, so its watch state must too.
+            self._state_dir = tempfile.TemporaryDirectory(
+                prefix="paymo-mcp-sandbox-", ignore_cleanup_errors=True
+            )
+            update["state_dir"] = Path(self._state_dir.name)
+        self.settings = self.settings.model_copy(update=update)
 
     def __enter__(self) -> Settings:
         return self.settings
@@ -101,6 +158,8 @@ class _Backend:
     def __exit__(self, *exc: object) -> None:
         if self.sandbox is not None:
             self.sandbox.stop()
+        if self._state_dir is not None:
+            self._state_dir.cleanup()
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -138,6 +197,7 @@ def _serve_http(server: Any, args: argparse.Namespace, routes: Sequence[Any]) ->
     import uvicorn
 
     from paymo_mcp.server.http_app import build_http_app
+    from paymo_mcp.server.http_limits import server_config
 
     app = build_http_app(
         server,
@@ -148,13 +208,48 @@ def _serve_http(server: Any, args: argparse.Namespace, routes: Sequence[Any]) ->
         stateless=args.stateless,
         extra_routes=routes,
     )
+    config = server_config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level.lower(),
+        head_timeout_s=args.header_timeout,
+    )
     print(f"paymo-mcp: MCP endpoint http://{args.host}:{args.port}/mcp", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level=args.log_level.lower())
+    uvicorn.Server(config).run()
+
+
+def _exit_on_termination() -> None:
+    """SIGTERM (and SIGHUP) end the command as Ctrl-C does, so `with` blocks clean up (the sandbox's
+    temporary folder) instead of the process dying where it stands."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
+def _stdout_closed() -> None:
+    """The reader of stdout went away (`| head`): nothing more can be shown, and no traceback either."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit must not fail again
+    raise SystemExit(128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1)
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    _exit_on_termination()
     try:
+        if args.log_level.upper() not in LOG_LEVELS:
+            raise ValueError(
+                f"log level {args.log_level!r} (--log-level / PAYMO_LOG_LEVEL) is not one of "
+                f"{', '.join(LOG_LEVELS)}"
+            )
         if args.command == "sandbox":
             from paymo_mcp.sandbox import run_sandbox
 
@@ -164,8 +259,13 @@ def main(argv: Sequence[str] | None = None) -> None:
 
             _configure_logging(args.log_level)
             with _Backend(args) as settings:
+                if args.action == "remove" and settings.read_only:
+                    raise ValueError(
+                        "hooks remove deletes webhooks in Paymo, and this server is read-only "
+                        "(--read-only / PAYMO_READ_ONLY); nothing was removed"
+                    )
                 code = hooks_command(settings, args.action, args.hook_id)
-            raise SystemExit(code)
+            _exit(code)
         elif args.command in ("tools", "call"):
             from paymo_mcp import shell
 
@@ -175,12 +275,19 @@ def main(argv: Sequence[str] | None = None) -> None:
                     code = shell.list_tools(settings)
                 else:
                     code = shell.call_tool(settings, args.tool, args.arguments)
-            raise SystemExit(code)
+            _exit(code)
         else:
             serve(args)
     except ValueError as exc:
         # Misconfiguration: one line saying what to fix, no traceback.
         print(f"paymo-mcp: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    except BrokenPipeError:
+        _stdout_closed()
     except KeyboardInterrupt:
         pass
+
+
+def _exit(code: int) -> None:
+    sys.stdout.flush()  # here, where a closed pipe is caught, not at interpreter exit
+    raise SystemExit(code)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from paymo_mcp.client.paymo import DEFAULT_BASE_URL
 
@@ -24,8 +25,52 @@ def default_state_dir() -> Path:
     return root / "paymo-mcp"
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def parse_flag(variable: str, value: str) -> bool:
+    """A boolean setting: exactly one of TRUE_WORDS or FALSE_WORDS (any case, spaces around ignored).
+
+    Anything else (`y`, `enabled`, `2`, `1;`) is refused: a typo in PAYMO_READ_ONLY must not give a
+    server that writes.
+    """
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(
+        f"{variable}={value!r} is not a yes/no value; use {'/'.join(TRUE_WORDS)} or {'/'.join(FALSE_WORDS)}"
+    )
+
+
+def _number(variable: str, value: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        number: int | float = kind(value.strip())
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{variable}={value!r} is not {what}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{variable}={value!r} is not a finite number")
+    return number
+
+
+# Settings field -> the variable that sets it, for naming the variable when its value is refused.
+ENV_NAMES = {
+    "api_key": "PAYMO_API_KEY",
+    "password": "PAYMO_PASSWORD",
+    "base_url": "PAYMO_BASE_URL",
+    "timeout_s": "PAYMO_TIMEOUT",
+    "max_tries": "PAYMO_MAX_TRIES",
+    "read_only": "PAYMO_READ_ONLY",
+    "toolsets": "PAYMO_TOOLSETS",
+    "confirm_deletes": "PAYMO_NO_CONFIRM",
+    "state_dir": "PAYMO_STATE_DIR",
+    "webhook_url": "PAYMO_WEBHOOK_URL",
+    "webhook_port": "PAYMO_WEBHOOK_PORT",
+    "webhook_host": "PAYMO_WEBHOOK_HOST",
+}
 
 
 class Settings(BaseModel):
@@ -36,7 +81,7 @@ class Settings(BaseModel):
     api_key: SecretStr | None = None
     password: SecretStr = SecretStr("X")
     base_url: str = DEFAULT_BASE_URL
-    timeout_s: float = 30.0
+    timeout_s: float = Field(30.0, gt=0)
     max_tries: int = Field(4, ge=1, le=10)
     retry_budget_s: float = Field(30.0, gt=0)
     read_only: bool = False
@@ -56,35 +101,54 @@ class Settings(BaseModel):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Read PAYMO_* variables; explicit overrides (from flags) win when not None."""
+        """Read PAYMO_* variables; explicit overrides (from flags) win when not None.
+
+        A variable set to the empty string counts as unset. A value that cannot be used raises
+        ValueError naming the variable, in one line.
+        """
         env = os.environ if env is None else env
         values: dict[str, object] = {}
-        if env.get("PAYMO_API_KEY"):
-            values["api_key"] = SecretStr(env["PAYMO_API_KEY"])
-        if env.get("PAYMO_PASSWORD"):
-            values["password"] = SecretStr(env["PAYMO_PASSWORD"])
-        if env.get("PAYMO_BASE_URL"):
-            values["base_url"] = env["PAYMO_BASE_URL"]
-        if env.get("PAYMO_TIMEOUT"):
-            values["timeout_s"] = float(env["PAYMO_TIMEOUT"])
-        if env.get("PAYMO_MAX_TRIES"):
-            values["max_tries"] = int(env["PAYMO_MAX_TRIES"])
-        if env.get("PAYMO_READ_ONLY"):
-            values["read_only"] = _flag(env["PAYMO_READ_ONLY"])
-        if env.get("PAYMO_TOOLSETS"):
-            values["toolsets"] = parse_toolsets(env["PAYMO_TOOLSETS"])
-        if env.get("PAYMO_STATE_DIR"):
-            values["state_dir"] = Path(env["PAYMO_STATE_DIR"])
-        if env.get("PAYMO_WEBHOOK_URL"):
-            values["webhook_url"] = env["PAYMO_WEBHOOK_URL"]
-        if env.get("PAYMO_WEBHOOK_PORT"):
-            values["webhook_port"] = int(env["PAYMO_WEBHOOK_PORT"])
-        if env.get("PAYMO_WEBHOOK_HOST"):
-            values["webhook_host"] = env["PAYMO_WEBHOOK_HOST"]
-        if env.get("PAYMO_NO_CONFIRM"):
-            values["confirm_deletes"] = not _flag(env["PAYMO_NO_CONFIRM"])
+        for field, variable in ENV_NAMES.items():
+            raw = env.get(variable)
+            if raw:
+                values[field] = _from_text(field, variable, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls.model_validate(values)
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise ValueError(_one_line(exc, values, overrides)) from None
+
+
+def _from_text(field: str, variable: str, raw: str) -> object:
+    """The Settings value of one variable's text."""
+    if field in ("api_key", "password"):
+        return SecretStr(raw)
+    if field == "read_only":
+        return parse_flag(variable, raw)
+    if field == "confirm_deletes":
+        return not parse_flag(variable, raw)
+    if field == "timeout_s":
+        return _number(variable, raw, float)
+    if field in ("max_tries", "webhook_port"):
+        return _number(variable, raw, int)
+    if field == "toolsets":
+        try:
+            return parse_toolsets(raw)
+        except ValueError as exc:
+            raise ValueError(f"{variable}: {exc}") from None
+    if field == "state_dir":
+        return Path(raw)
+    return raw
+
+
+def _one_line(exc: ValidationError, values: Mapping[str, object], overrides: Mapping[str, object]) -> str:
+    """The first refused setting, named as the user set it: the variable, or the field for a flag."""
+    error = exc.errors(include_url=False)[0]
+    field = str(error["loc"][0]) if error["loc"] else "settings"
+    from_env = field in ENV_NAMES and overrides.get(field) is None
+    name = ENV_NAMES[field] if from_env else field
+    shown = "" if field in ("api_key", "password") else f"={values.get(field)!r}"
+    return f"{name}{shown}: {error['msg']}"
 
 
 def parse_toolsets(raw: str) -> tuple[str, ...]:

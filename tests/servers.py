@@ -20,10 +20,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Any, port: int | None = None) -> Iterator[str]:
-    """Yields `http://127.0.0.1:<port>`; stops the server on exit."""
+def serving(app: Any, port: int | None = None, config: uvicorn.Config | None = None) -> Iterator[str]:
+    """Yields `http://127.0.0.1:<port>`; stops the server on exit. `config` (with that port) replaces
+    the default uvicorn configuration."""
     port = port or free_port()
-    config = uvicorn.Config(
+    config = config or uvicorn.Config(
         app, host="127.0.0.1", port=port, access_log=False, log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)

@@ -289,7 +289,7 @@ async def test_the_tool_is_destructive_open_world_and_says_non_2xx_is_a_result(s
     assert "non-2xx" in (tool.description or "") and tool.input_schema["required"] == ["path"]
     assert tool.input_schema["additionalProperties"] is False
     assert all(p.get("description") for p in tool.input_schema["properties"].values())
-    assert tool.input_schema["properties"]["method"]["enum"] == ["GET", "POST", "PUT", "DELETE"]
+    assert tool.input_schema["properties"]["method"]["enum"] == ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 async def test_read_only_mode_says_only_get_and_refuses_post_without_sending(
@@ -307,11 +307,35 @@ async def test_read_only_mode_says_only_get_and_refuses_post_without_sending(
     assert [s.method for s in stub.seen] == ["GET"]
 
 
-async def test_patch_is_refused_and_the_error_says_paymo_has_no_patch(stub: StubPaymo, stub_url: str) -> None:
+async def test_patch_is_sent_as_patch_with_its_body(stub: StubPaymo, stub_url: str) -> None:
+    """The seed lists PATCH (audit D22); Paymo documents none, so its answer decides."""
     async with Client(mcp_server(stub_url)) as client:
-        text = await refusal(client, {"method": "PATCH", "path": "projects/1", "body": {"name": "x"}})
-    assert "method:" in text and "documents no PATCH: use PUT" in text
-    assert stub.seen == []
+        result = await answer(client, {"method": "patch", "path": "projects/1", "body": {"name": "x"}})
+    assert result["status"] < 500
+    assert [(s.method, s.path, json.loads(s.body)) for s in stub.seen] == [
+        ("PATCH", "/api/projects/1", {"name": "x"})
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"method": "GET", "query": {"_method": "DELETE"}},
+        {"method": "GET", "query": {"_METHOD": "post"}},
+        {"method": "GET", "query": {" _method": "PUT"}},
+        {"method": "PATCH", "body": {"name": "x"}},
+        {"method": "GET", "body": {"_method": "DELETE"}},
+    ],
+    ids=["GET-as-DELETE", "GET-as-POST", "GET-as-PUT", "PATCH", "GET-body-as-DELETE"],
+)
+async def test_read_only_mode_refuses_every_write_including_method_overrides(
+    stub: StubPaymo, stub_url: str, args: dict[str, Any]
+) -> None:
+    async with Client(mcp_server(stub_url, read_only=True)) as client:
+        text = await refusal(client, {"path": "projects/1", **args})
+        assert "read-only" in text and "only GET" in text and "Nothing was sent" in text
+        assert (await answer(client, {"path": "projects", "query": {"_method": "GET"}}))["status"] == 200
+    assert [s.method for s in stub.seen] == ["GET"]
 
 
 async def test_a_body_on_get_or_delete_is_refused(stub: StubPaymo, stub_url: str) -> None:
@@ -494,7 +518,18 @@ def hostile_calls(elsewhere: str) -> list[tuple[str, dict[str, Any]]]:
         ("method override", {"path": "projects/1", "headers": {"X-HTTP-Method-Override": "DELETE"}}),
         ("CRLF in a header value", {"path": "projects", "headers": {"X-A": f"1\r\nHost: {host}"}}),
         ("bad header name", {"path": "projects", "headers": {"X-A\r\nHost": host}}),
-        ("PATCH", {"method": "PATCH", "path": "projects/1", "body": {}}),
+        ("two method overrides", {"path": "projects/1", "query": {"_method": "GET", "_Method": "DELETE"}}),
+        ("unknown override", {"path": "projects/1", "query": {"_method": "PURGE"}}),
+        ("override in body", {"method": "POST", "path": "projects/1", "body": {"_method": 1}}),
+        (
+            "override in query and body",
+            {
+                "method": "POST",
+                "path": "projects/1",
+                "query": {"_method": "PUT"},
+                "body": {"_method": "DELETE"},
+            },
+        ),
         ("CONNECT", {"method": "CONNECT", "path": host}),
         ("CRLF in method", {"method": "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET", "path": "projects"}),
         ("unknown argument", {"path": "projects", "url": f"{elsewhere}/x"}),

@@ -11,8 +11,10 @@ from paymo_mcp.client.confine import (
     ConfinementError,
     confine_headers,
     confine_method,
+    confine_override,
     confine_path,
     confine_query,
+    effective_method,
     join_url,
     same_origin,
 )
@@ -133,15 +135,46 @@ def test_join_url_refuses_a_base_it_cannot_prove_the_url_is_inside() -> None:
 
 
 @pytest.mark.parametrize(
-    ("given", "method"), [("GET", "GET"), ("post", "POST"), ("Put", "PUT"), ("delete", "DELETE")]
+    ("given", "method"),
+    [("GET", "GET"), ("post", "POST"), ("Put", "PUT"), ("patch", "PATCH"), ("delete", "DELETE")],
 )
-def test_the_four_documented_methods_are_accepted_in_any_case(given: str, method: str) -> None:
+def test_the_documented_methods_and_the_seeds_patch_are_accepted_in_any_case(given: str, method: str) -> None:
     assert confine_method(given) == method
 
 
-def test_patch_is_refused_and_the_message_says_paymo_documents_no_patch() -> None:
-    with pytest.raises(ConfinementError, match=r"documents no PATCH: use PUT"):
-        confine_method("PATCH")
+@pytest.mark.parametrize(
+    ("method", "query", "acts"),
+    [
+        ("GET", None, "GET"),
+        ("POST", {"name": "x"}, "POST"),
+        ("POST", {"_method": "DELETE"}, "DELETE"),
+        ("GET", {"_METHOD": " put "}, "PUT"),
+        ("PUT", {"_method": "delete", "where": "id=1"}, "DELETE"),
+    ],
+)
+def test_a_method_override_in_the_query_is_the_method_the_request_acts_as(
+    method: str, query: dict[str, str] | None, acts: str
+) -> None:
+    assert effective_method(method, confine_query(query)) == acts
+
+
+def test_a_method_override_in_a_json_object_body_counts_too() -> None:
+    assert effective_method("POST", None, {"_method": "delete", "name": "x"}) == "DELETE"
+    assert effective_method("POST", None, [{"_method": "DELETE"}]) == "POST"  # an array is no form
+    with pytest.raises(ConfinementError, match="body _method must be one of"):
+        confine_override("body", {"_method": ["DELETE"]})
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ({"_method": "PURGE"}, "_method must be one of GET, POST, PUT, PATCH, DELETE"),
+        ({"_method": "GET", "_Method": "DELETE"}, "_method more than once"),
+    ],
+)
+def test_an_override_that_is_unknown_or_given_twice_is_refused(query: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfinementError, match=fragment):
+        confine_query(query)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Deletes ask first: a client that supports elicitation is asked to confirm, naming the record and what
 Paymo deletes with it; only an accepted "yes" deletes. --no-confirm / PAYMO_NO_CONFIRM (agents) and
 clients without elicitation are not asked. Both protocol eras (2026-07-28 and the legacy handshake).
+An api_call that deletes (DELETE, or a `_method=DELETE` override) asks the same question.
 """
 
 from __future__ import annotations
@@ -150,6 +151,86 @@ async def test_a_missing_record_is_reported_without_a_question(fresh: SandboxSer
     assert user.questions == []
 
 
+def writes(sandbox: SandboxServer) -> list[str]:
+    return [f"{r['method']} {r['path']}" for r in control(sandbox, "requests") if r["method"] != "GET"]
+
+
+CLIENT_3 = (
+    "'Initech GmbH' ({request})? Also deletes its projects, task lists, tasks and time entries. "
+    "This cannot be undone."
+)
+DELETING_CALLS: dict[str, tuple[dict[str, Any], str]] = {
+    "DELETE": ({"method": "DELETE", "path": "clients/3"}, "api_call DELETE clients/3"),
+    "POST as DELETE": (
+        {"method": "POST", "path": "/api/clients/3", "query": {"_method": "DELETE"}},
+        "api_call POST with _method=DELETE clients/3",
+    ),
+    "PUT as DELETE": (
+        {"method": "PUT", "path": "clients/3", "query": {"_METHOD": "delete"}, "body": {}},
+        "api_call PUT with _method=DELETE clients/3",
+    ),
+    "POST body as DELETE": (
+        {"method": "POST", "path": "clients/3", "body": {"_method": "DELETE"}},
+        "api_call POST with _method=DELETE clients/3",
+    ),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("way", DELETING_CALLS)
+async def test_an_api_call_that_deletes_asks_as_delete_client_does(
+    fresh: SandboxServer, mode: str, way: str
+) -> None:
+    arguments, request = DELETING_CALLS[way]
+    user = User("decline")
+    async with Client(build_server(settings_for(fresh)), mode=mode, elicitation_callback=user) as client:
+        error = await fails(client, "api_call", arguments)
+        assert error == "Error executing tool api_call: Nothing was done: the user did not confirm."
+        assert (await call(client, "get_client", {"id": 3}))["name"] == "Initech GmbH"
+    assert user.messages == ["Delete client 3 " + CLIENT_3.format(request=request)]
+    assert writes(fresh) == []
+
+
+async def test_an_accepted_api_call_delete_deletes(fresh: SandboxServer) -> None:
+    user = User("accept")
+    async with Client(build_server(settings_for(fresh)), elicitation_callback=user) as client:
+        result = await call(client, "api_call", {"method": "DELETE", "path": "clients/3"})
+        assert result["status"] == 200
+        assert "404" in await fails(client, "get_client", {"id": 3})
+    assert len(user.questions) == 1 and writes(fresh) == ["DELETE /api/clients/3"]
+
+
+async def test_an_api_call_delete_of_an_untyped_path_asks_in_general_terms(fresh: SandboxServer) -> None:
+    user = User("decline")
+    async with Client(build_server(settings_for(fresh)), elicitation_callback=user) as client:
+        await fails(client, "api_call", {"method": "DELETE", "path": "milestones/1"})
+    assert user.messages == [
+        "Send api_call DELETE milestones/1 to Paymo? It deletes what that path names. This cannot be undone."
+    ]
+    assert writes(fresh) == []
+
+
+async def test_api_calls_that_do_not_delete_ask_nothing(fresh: SandboxServer) -> None:
+    user = User("decline")  # would refuse, if it were asked
+    async with Client(build_server(settings_for(fresh)), elicitation_callback=user) as client:
+        for arguments in (
+            {"path": "clients/3"},
+            {"method": "PUT", "path": "clients/3", "body": {"city": "Bonn"}},
+            {"method": "POST", "path": "clients/3", "query": {"_method": "PUT"}, "body": {"city": "Köln"}},
+            {"method": "PATCH", "path": "clients/3", "body": {"city": "Wien"}},
+        ):
+            await call(client, "api_call", arguments)
+    assert user.questions == []
+
+
+async def test_no_confirm_setting_lets_an_api_call_delete_without_asking(fresh: SandboxServer) -> None:
+    user = User("decline")
+    server = build_server(settings_for(fresh, confirm_deletes=False))
+    async with Client(server, elicitation_callback=user) as client:
+        assert (await call(client, "api_call", {"method": "DELETE", "path": "clients/3"}))["status"] == 200
+    assert user.questions == [] and writes(fresh) == ["DELETE /api/clients/3"]
+
+
 NO_CONFIRM_WAYS: dict[str, tuple[list[str], dict[str, str]]] = {
     "flag": (["--no-confirm"], {}),
     "env": ([], {"PAYMO_NO_CONFIRM": "1"}),
@@ -157,8 +238,17 @@ NO_CONFIRM_WAYS: dict[str, tuple[list[str], dict[str, str]]] = {
 }
 
 
+DELETES_OF_TASKLIST_8 = {
+    "delete_tasklist": {"id": 8},
+    "api_call": {"method": "DELETE", "path": "tasklists/8"},
+}
+
+
+@pytest.mark.parametrize("tool", DELETES_OF_TASKLIST_8)
 @pytest.mark.parametrize("way", NO_CONFIRM_WAYS)
-async def test_no_confirm_flag_and_variable_on_the_real_command(fresh: SandboxServer, way: str) -> None:
+async def test_no_confirm_flag_and_variable_on_the_real_command(
+    fresh: SandboxServer, way: str, tool: str
+) -> None:
     args, extra = NO_CONFIRM_WAYS[way]
     env: dict[str, Any] = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
     env.update(
@@ -171,7 +261,7 @@ async def test_no_confirm_flag_and_variable_on_the_real_command(fresh: SandboxSe
     user = User("decline")
     with tempfile.TemporaryFile("w+") as errlog:
         async with Client(stdio_client(params, errlog=errlog), elicitation_callback=user) as client:
-            result = await client.call_tool("delete_tasklist", {"id": 8})
+            result = await client.call_tool(tool, DELETES_OF_TASKLIST_8[tool])
         errlog.seek(0)
         TRANSCRIPT.extend(errlog.read().splitlines())
     text = result.content[0].text  # type: ignore[union-attr]

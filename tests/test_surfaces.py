@@ -17,6 +17,7 @@ import httpx
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.shared.exceptions import MCPError
 from pydantic import SecretStr, ValidationError
 
 from paymo_mcp.config import TOOLSETS, Settings, parse_toolsets
@@ -105,6 +106,10 @@ async def test_read_only_registers_no_writing_tool_and_api_call_allows_only_get(
                 arguments["body"] = body
             error = await fails(client, "api_call", arguments)
             assert "read-only" in error and f"not {method}" in error and "Nothing was sent" in error
+        for override in ("DELETE", "put", "POST"):  # a GET that asks Paymo to act as a write
+            arguments = {"method": "GET", "path": "clients/1", "query": {"_method": override}}
+            error = await fails(client, "api_call", arguments)
+            assert f"not GET with _method={override.upper()}" in error and "Nothing was sent" in error
         assert control(fresh, "requests") == [], "a refused api_call reached Paymo"
 
         read = await client.call_tool("api_call", {"method": "GET", "path": "clients/1"})
@@ -116,6 +121,23 @@ def test_read_only_env_values() -> None:
     for value, expected in (("1", True), ("true", True), ("yes", True), ("0", False), ("no", False)):
         assert Settings.from_env({"PAYMO_READ_ONLY": value}).read_only is expected, value
     assert Settings.from_env({}).read_only is False
+
+
+@pytest.mark.parametrize("way", READ_ONLY_WAYS)
+def test_hooks_remove_is_refused_in_read_only_mode_and_sends_nothing(fresh: SandboxServer, way: str) -> None:
+    args, extra = READ_ONLY_WAYS[way]
+    clear_log(fresh)
+    command = [sys.executable, "-m", "paymo_mcp", *args, "hooks", "remove"]
+    done = subprocess.run(command, env=paymo_env(fresh, **extra), capture_output=True, text=True, timeout=60)
+    TRANSCRIPT.extend([done.stdout, done.stderr])
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "read-only" in line and "nothing was removed" in line
+    assert control(fresh, "requests") == []
+    listed = subprocess.run(  # listing writes nothing: still allowed
+        [*command[:-1], "list"], env=paymo_env(fresh, **extra), capture_output=True, text=True, timeout=60
+    )
+    assert listed.returncode == 0, listed.stderr
 
 
 TOOLSET_WAYS = {
@@ -197,7 +219,7 @@ def test_toolset_names_are_checked_wherever_settings_come_from() -> None:
         parse_toolsets("task")
     with pytest.raises(ValidationError, match="unknown toolset"):
         Settings(api_key=SecretStr("k"), toolsets=("tasks", "bogus"))
-    with pytest.raises(ValidationError, match="unknown toolset"):
+    with pytest.raises(ValueError, match="unknown toolset"):
         Settings.from_env({"PAYMO_API_KEY": "k"}, toolsets=("invoice",))
 
 
@@ -227,3 +249,31 @@ async def test_prompts_and_resource_templates_follow_toolsets_and_read_only(fres
     assert templates == {"paymo://tasks/{task_id}", "paymo://watch/{resource}"}
     prompts, _ = await surface(read_only=True)
     assert prompts == {"weekly_timesheet"}  # the others tell the model to create records
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("paymo://tasks/²", "task_id must be a number such as 42, got '²'"),
+        ("paymo://projects/٣", "project_id must be a number such as 42, got '٣'"),
+        ("paymo://tasks/" + "9" * 5000, "task_id must be at most 9223372036854775807, got a number of 5000"),
+        ("paymo://clients/" + "1" * 20, "client_id must be at most 9223372036854775807, got a number of 20"),
+    ],
+    ids=["superscript", "arabic-indic", "5000-digits", "20-digits"],
+)
+async def test_a_record_uri_with_an_unusable_id_gets_one_clear_line(
+    mcp: Client, fresh: SandboxServer, uri: str, expected: str
+) -> None:
+    clear_log(fresh)
+    with pytest.raises(MCPError) as raised:
+        await mcp.read_resource(uri)
+    message = raised.value.error.message
+    TRANSCRIPT.append(message)
+    assert message.startswith(expected) and "\n" not in message and len(message) < 200, message
+    assert raised.value.error.code != -32603  # not an internal error
+    assert control(fresh, "requests") == []  # refused before asking Paymo
+
+
+async def test_a_record_uri_with_leading_zeros_reads_the_record(mcp: Client) -> None:
+    result = await mcp.read_resource("paymo://tasks/001")
+    assert '"id":1' in result.contents[0].text  # type: ignore[union-attr]

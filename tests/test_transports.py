@@ -1,9 +1,11 @@
 """The server over its real transports: stdio (a spawned `paymo-mcp --sandbox`) and streamable HTTP
-(bearer auth, DNS-rebinding protection, body limit, refusal to bind beyond loopback without a token)."""
+(bearer auth, DNS-rebinding protection, body limit, refusal to bind beyond loopback without a token,
+the connection bound that lets new clients in past a flood of half-sent requests)."""
 
 from __future__ import annotations
 
 import os
+import socket
 import sys
 
 import httpx
@@ -15,6 +17,7 @@ from mcp.client.streamable_http import streamable_http_client
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
 from paymo_mcp.server.http_app import build_http_app
+from paymo_mcp.server.http_limits import server_config
 from tests.helpers import INIT, MCP_HEADERS, settings_for
 from tests.servers import free_port, serving
 
@@ -82,3 +85,36 @@ def test_oversized_request_bodies_are_refused(fresh: SandboxServer) -> None:
     with serving(app, port) as url:
         response = httpx.post(f"{url}/mcp", json=huge, headers=MCP_HEADERS)
     assert response.status_code == 413
+
+
+def answers_eof(sock: socket.socket, wait_s: float) -> bool:
+    """Whether the server closed `sock` (EOF or reset) within `wait_s`."""
+    sock.settimeout(wait_s)
+    try:
+        return sock.recv(4096) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_past_the_connection_bound_half_sent_requests_make_way_for_new_clients(fresh: SandboxServer) -> None:
+    port = free_port()
+    app = build_http_app(build_server(settings_for(fresh)), host="127.0.0.1", port=port, auth_token=None)
+    # A head timeout far beyond the test: only the bound can close these connections.
+    config = server_config(
+        app, host="127.0.0.1", port=port, log_level="warning", head_timeout_s=600, max_connections=20
+    )
+    with serving(app, port, config) as url:
+        flood = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(100)]
+        try:
+            for sock in flood:
+                sock.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0")
+            oldest, newest = flood[:80], flood[80:]
+            assert all(answers_eof(sock, 30) for sock in oldest)  # each newcomer closed the longest waiting
+            assert not any(answers_eof(sock, 0.2) for sock in newest)  # within the bound: kept
+            answer = httpx.post(f"{url}/mcp", json=INIT, headers=MCP_HEADERS, timeout=30)
+            assert answer.status_code == 200 and "paymo-mcp" in answer.text
+        finally:
+            for sock in flood:
+                sock.close()

@@ -9,7 +9,8 @@ import unicodedata
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-METHODS = ("GET", "POST", "PUT", "DELETE")  # paymo-api.md §1; PATCH is not documented
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")  # paymo-api.md §1 lists no PATCH; the seed does
+METHOD_OVERRIDE = "_method"  # a query parameter some servers honour as the real method
 MAX_PATH = 2048
 MAX_QUERY = 8192  # all keys and values together
 MAX_HEADERS = 20
@@ -71,14 +72,32 @@ def _shown(value: object, limit: int = 40) -> str:
 
 
 def confine_method(method: object) -> str:
-    """GET, POST, PUT or DELETE (any letter case), upper-cased."""
+    """GET, POST, PUT, PATCH or DELETE (any letter case), upper-cased."""
     if not isinstance(method, str):
         raise ConfinementError(f"method must be a string, one of {', '.join(METHODS)}")
     upper = method.upper()
     if upper in METHODS:
         return upper
-    extra = " (Paymo's API documents no PATCH: use PUT to update)" if upper == "PATCH" else ""
-    raise ConfinementError(f"method must be one of {', '.join(METHODS)}{extra}")
+    raise ConfinementError(f"method must be one of {', '.join(METHODS)}")
+
+
+def _is_override(key: str) -> bool:
+    return key.strip().lower() == METHOD_OVERRIDE
+
+
+def method_override(fields: object) -> str | None:
+    """The `_method` value in `fields` (the query, or a JSON object body), upper-cased; None if absent."""
+    if isinstance(fields, Mapping):
+        for key, value in fields.items():
+            if isinstance(key, str) and _is_override(key):
+                return str(value).strip().upper()
+    return None
+
+
+def effective_method(method: str, query: Mapping[str, object] | None, body: object = None) -> str:
+    """The method the request acts as: `method`, or the `_method` that overrides it in the query or
+    the body (confine_override has checked there is at most one, naming a known method)."""
+    return method_override(query) or method_override(body) or method
 
 
 def _check_escapes(path: str) -> None:
@@ -204,7 +223,18 @@ def confine_query(query: object) -> dict[str, str]:
         out[key] = text
     if size > MAX_QUERY:
         raise ConfinementError(f"query is longer than {MAX_QUERY} characters")
+    confine_override("query", out)
     return out
+
+
+def confine_override(where: str, fields: Mapping[str, object]) -> None:
+    """At most one `_method` key in `where` (the query, or a JSON object body), naming a known method:
+    read-only mode and the delete confirmation judge a request by the method it overrides to."""
+    overrides = [value for key, value in fields.items() if _is_override(key)]
+    if len(overrides) > 1:
+        raise ConfinementError(f"{where} gives {METHOD_OVERRIDE} more than once")
+    if overrides and not (isinstance(overrides[0], str) and overrides[0].strip().upper() in METHODS):
+        raise ConfinementError(f"{where} {METHOD_OVERRIDE} must be one of {', '.join(METHODS)}")
 
 
 def confine_headers(headers: object) -> dict[str, str]:
@@ -283,11 +313,15 @@ def same_origin(base_url: str, url: str) -> bool:
 
 __all__ = [
     "METHODS",
+    "METHOD_OVERRIDE",
     "ConfinementError",
     "confine_headers",
     "confine_method",
+    "confine_override",
     "confine_path",
     "confine_query",
+    "effective_method",
     "join_url",
+    "method_override",
     "same_origin",
 ]

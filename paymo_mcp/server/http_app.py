@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,13 +59,20 @@ class BearerAuth:
         await send({"type": "http.response.body", "body": body})
 
 
+def _with_port(name: str) -> bool:
+    """`example.com:8000`, `[::1]:8000` or `example.com:*`: a Host value that already names its port."""
+    return re.fullmatch(r"(\[[^\]]+\]|[^:\[\]]+):(\d+|\*)", name) is not None
+
+
 def security_settings(host: str, port: int, allowed_hosts: Sequence[str]) -> TransportSecuritySettings:
-    """Host/Origin validation: loopback names always, plus the public names the operator allows."""
-    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", *allowed_hosts]
-    if not is_loopback(host) and host not in ("0.0.0.0", "::"):
-        hosts.append(f"{host}:{port}")
-        hosts.append(host)
-    origins = [f"http://{h}" for h in hosts] + [f"https://{h}" for h in allowed_hosts]
+    """Host/Origin validation: loopback names on any port, plus the bound address and the public names
+    the operator allows, each bare (behind a proxy on the default port) or on the served port."""
+    named = [] if host in ("", "0.0.0.0", "::") else [f"[{host}]" if ":" in host else host]
+    served: list[str] = []
+    for name in [*named, *allowed_hosts]:
+        served += [name] if _with_port(name) else [name, f"{name}:{port}"]
+    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", *served]
+    origins = [f"http://{h}" for h in hosts] + [f"https://{h}" for h in served]
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
     )

@@ -22,10 +22,25 @@ from paymo_mcp.tools.toolkit import compact_json
 LOOKUP_NAMES = ("me", "currencies", *(spec.name for spec in LOOKUPS))
 LOOKUP_TEMPLATE = "paymo://lookups/{name}"
 WATCH_TEMPLATE = "paymo://watch/{resource}"
+MAX_RECORD_ID = 2**63 - 1  # Paymo's ids are 64-bit integers; a larger one names no record
 COMPLETIONS = 20  # most ids one completion answer offers
 # The text field a typed word is matched against, per resource: most records have a name; an invoice
 # is known by its number (or title), a time entry by its description.
 SEARCH_FIELD = {"invoices": "number", "time_entries": "description"}
+
+
+def parse_record_id(param: str, text: str) -> int:
+    """A record id from a URI: ASCII digits (not `²` or other Unicode digits), 1 to MAX_RECORD_ID."""
+    if not (text.isascii() and text.isdigit()):
+        shown = repr(text) if len(text) <= 40 else f"{text[:37]!r}... ({len(text)} characters)"
+        raise ResourceNotFoundError(f"{param} must be a number such as 42, got {shown}")
+    # Compared as text first: int() of thousands of digits is refused (and slow) in Python.
+    digits = text.lstrip("0")
+    if len(digits) > len(str(MAX_RECORD_ID)) or int(digits or "0") > MAX_RECORD_ID:
+        raise ResourceNotFoundError(
+            f"{param} must be at most {MAX_RECORD_ID}, got a number of {len(digits)} digits"
+        )
+    return int(digits or "0")
 
 
 def _record_reader(spec: ResourceSpec) -> Callable[..., Any]:
@@ -33,11 +48,9 @@ def _record_reader(spec: ResourceSpec) -> Callable[..., Any]:
     param = f"{spec.singular}_id"
 
     async def read(ctx: Context[Any, Any], **ids: str) -> str:
-        record_id = ids[param]
-        if not record_id.isdigit():
-            raise ResourceNotFoundError(f"{param} must be a number, got {record_id!r}")
+        record_id = parse_record_id(param, ids[param])
         try:
-            record = await app_context(ctx).client.get(spec.path, spec.key, int(record_id))
+            record = await app_context(ctx).client.get(spec.path, spec.key, record_id)
         except PaymoNotFoundError:
             raise ResourceNotFoundError(f"there is no {spec.noun} with id {record_id}") from None
         except PaymoError as exc:

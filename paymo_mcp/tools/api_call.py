@@ -13,22 +13,27 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
 from mcp_types import ToolAnnotations
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from paymo_mcp.client import PaymoError
 from paymo_mcp.client.confine import (
+    METHOD_OVERRIDE,
     METHODS,
     ConfinementError,
     confine_headers,
     confine_method,
+    confine_override,
     confine_path,
     confine_query,
+    effective_method,
     join_url,
+    method_override,
     same_origin,
 )
 from paymo_mcp.client.paymo import ANSWER_LOST
 from paymo_mcp.models.common import InputModel
 from paymo_mcp.server.context import AppContext
+from paymo_mcp.tools.resources import RESOURCES
 from paymo_mcp.tools.toolkit import compact_json, compact_schema, make_tool
 
 MAX_BODY_CHARS = 100_000  # of response text: about 25k tokens, the most one answer should cost
@@ -51,7 +56,7 @@ class ApiCallArguments(InputModel):
 
     method: str = Field(
         "GET",
-        description="GET, POST (create), PUT (update) or DELETE; Paymo documents no PATCH.",
+        description="GET, POST (create), PUT (update), PATCH or DELETE.",
         json_schema_extra={"enum": list(METHODS)},
     )
     path: str = Field(
@@ -69,7 +74,7 @@ class ApiCallArguments(InputModel):
         "are the server's and are refused.",
     )
     body: dict[str, Any] | list[Any] | None = Field(
-        None, description="JSON body (object or array) for POST or PUT."
+        None, description="JSON body (object or array) for POST, PUT or PATCH."
     )
 
     @field_validator("method", mode="before")
@@ -111,7 +116,18 @@ class ApiCallArguments(InputModel):
             raise ValueError("must be a JSON object or array")
         if value is not None and len(compact_json(value)) > MAX_REQUEST_BODY_CHARS:
             raise ValueError(f"is longer than {MAX_REQUEST_BODY_CHARS} characters as JSON")
+        if isinstance(value, dict):
+            try:
+                confine_override("body", value)
+            except ConfinementError as exc:
+                raise _refusal("body", exc) from None
         return value
+
+    @model_validator(mode="after")
+    def _one_override(self) -> ApiCallArguments:
+        if method_override(self.query) and method_override(self.body):
+            raise ValueError(f"give {METHOD_OVERRIDE} in query or in body, not in both")
+        return self
 
 
 class ApiCallResult(BaseModel):
@@ -226,18 +242,54 @@ def _inside(url: str, base_url: str) -> bool:
     )
 
 
+def _acts_as(args: ApiCallArguments) -> str:
+    """`DELETE`, or `GET with _method=DELETE`: how a refusal names what the request would do."""
+    acts = effective_method(args.method, args.query, args.body)
+    return args.method if acts == args.method else f"{args.method} with {METHOD_OVERRIDE}={acts}"
+
+
+async def delete_question(arguments: dict[str, Any], app: AppContext) -> str | None:
+    """What to ask before a call that deletes (DELETE, or a `_method=DELETE` override); None otherwise.
+    A record path of a typed resource (`clients/3`) is named as delete_client would name it."""
+    args = ApiCallArguments.model_validate(arguments)  # checked already: make_tool asks only if valid
+    if effective_method(args.method, args.query, args.body) != "DELETE":
+        return None
+    request = f"api_call {_acts_as(args)} {args.path}"
+    resource, _, record_id = args.path.partition("/")
+    spec = next((s for s in RESOURCES if s.path == resource), None)
+    if spec is None or not (record_id.isascii() and record_id.isdigit() and len(record_id) <= 18):
+        return f"Send {request} to Paymo? It deletes what that path names. This cannot be undone."
+    label = ""
+    try:
+        record = await app.client.get(spec.path, spec.key, int(record_id))
+        label = next(
+            (
+                f" {record[k]!r}"
+                for k in ("name", "number", "description")
+                if str(record.get(k) or "").strip()
+            ),
+            "",
+        )
+    except PaymoError:
+        pass  # e.g. not found: the call itself will say so
+    cascade = f" Also deletes {spec.cascade}." if spec.cascade else ""
+    return f"Delete {spec.noun} {int(record_id)}{label} ({request})?{cascade} This cannot be undone."
+
+
 def api_call_tool(read_only: bool) -> Tool:
-    """The api_call tool; with `read_only`, every method but GET is refused."""
+    """The api_call tool; with `read_only`, every method but GET (and any override of GET) is refused.
+    A call that deletes asks the user first, as the delete_* tools do (unless --no-confirm)."""
 
     async def handler(args: ApiCallArguments, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
-        if (read_only or app.settings.read_only) and args.method != "GET":
+        writes = args.method != "GET" or effective_method(args.method, args.query, args.body) != "GET"
+        if (read_only or app.settings.read_only) and writes:
             raise ToolError(
                 f"Refused: this server is read-only (PAYMO_READ_ONLY), so api_call allows only GET, "
-                f"not {args.method}. Nothing was sent."
+                f"not {_acts_as(args)}. Nothing was sent."
             )
         if args.body is not None and args.method in ("GET", "DELETE"):
             raise ToolError(
-                f"Invalid arguments: body: {args.method} sends no body; use POST or PUT, "
+                f"Invalid arguments: body: {args.method} sends no body; use POST, PUT or PATCH, "
                 "or pass GET parameters in query"
             )
         client = app.client
@@ -275,8 +327,9 @@ def api_call_tool(read_only: bool) -> Tool:
         description += " This server is read-only: only GET is allowed."
         schema["properties"]["method"].update(enum=["GET"], description="GET only: this server is read-only.")
     else:
-        description += " POST, PUT and DELETE change the account: DELETE cannot be undone."
+        description += " POST, PUT, PATCH and DELETE change the account; DELETE asks the user first."
     return make_tool(
+        confirm=delete_question,
         name="api_call",
         description=description,
         input_model=ApiCallArguments,

@@ -378,7 +378,7 @@ async def test_a_burst_of_500_sandbox_deliveries_is_stored_with_none_lost(
             f"{delivered - created:.2f} s later; {got['count']} taken, {got['remaining']} remaining"
         )
         assert [t["id"] for t in got["tasks"]] == made and got["remaining"] == 0
-        assert delivered - started < 10
+        assert delivered - started < 60  # 2.3 s on a quiet machine; the margin is for a busy one
 
 
 async def test_instant_mode_polls_again_after_a_while_to_find_lost_deliveries(

@@ -24,6 +24,7 @@ from paymo_mcp.client.errors import (
     error_for_status,
 )
 from paymo_mcp.client.pacing import RateLimitPacer, RateLimitWait, Ticket
+from paymo_mcp.client.query import includes_children
 from paymo_mcp.client.retry import NOT_SENT, RetryPolicy, parse_retry_after
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://app.paymoapp.com/api/"
 MAX_PAGE_SIZE = 500  # Paymo's maintainers advise ~100; its hard cap per response is 2500
+# With included children: Paymo empties them past 2,500 per type in one answer (paymo-org/api#68).
+INCLUDE_PAGE_SIZE = 100
 MAX_LIMIT = 2500
 # Set on a response when an earlier try of the same request may have reached Paymo (its answer was lost).
 ANSWER_LOST = "paymo_mcp.answer_lost"
@@ -342,7 +345,7 @@ class PaymoClient:
         `on_page(fetched, limit)` runs after each page (progress notifications for long lists).
         """
         limit = max(1, min(limit, MAX_LIMIT))
-        size = min(page_size or MAX_PAGE_SIZE, limit)
+        size = min(page_size or (INCLUDE_PAGE_SIZE if includes_children(include) else MAX_PAGE_SIZE), limit)
         params: dict[str, Any] = {}
         for name, value in (("where", where), ("include", include), ("order", order)):
             if value:

@@ -97,11 +97,19 @@ class PaymoOutcomeUnknownError(PaymoError):
 
 
 class PaymoCreatedUnreadableError(PaymoError):
-    def __init__(self, message: str, *, record_id: int | None = None, **kw: object) -> None:
+    """Paymo answered 201 Created, but the record could not be read: it exists, so never create it again."""
+
+    def __init__(self, reason: str, *, record_id: int | None = None, **kw: object) -> None:
+        self.reason = reason
         self.record_id = record_id
+        made = f"HTTP 201, id {record_id}" if record_id else "HTTP 201"
         find = f"read it by id {record_id}" if record_id else "list the records to find it"
         hint = f"Do not create it again, which would make a duplicate: {find}."
+        message = f"it WAS created ({made}), but its answer could not be read: {reason}"
         super().__init__(message, hint=hint, **kw)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return f"Paymo {self.method} {self.path}: {self.message}. {self.hint}"
 
 
 class PaymoResponseError(PaymoError):

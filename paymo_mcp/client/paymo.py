@@ -297,15 +297,22 @@ class PaymoClient:
                 )
             raise error_for_status(response.status_code, message, method=method, path=path)
         if response.extensions.get(BODY_LOST):
-            raise PaymoResponseError(
-                "the connection broke while the answer's body was being read", method=method, path=path
+            unreadable = "the connection broke while its body was being read"
+        elif not response.content.strip():
+            if response.status_code != 201:
+                return {}
+            unreadable = "its body is empty"
+        else:
+            try:
+                return response.json()
+            except ValueError:
+                unreadable = _unreadable(response)
+        if response.status_code == 201:
+            # Paymo made the record: "try again" would make a second one.
+            raise PaymoCreatedUnreadableError(
+                unreadable, record_id=created_id(response), method=method, path=path
             )
-        if not response.content.strip():
-            return {}
-        try:
-            return response.json()
-        except ValueError:
-            raise PaymoResponseError(_unreadable(response), method=method, path=path) from None
+        raise PaymoResponseError(unreadable, method=method, path=path)
 
     # -- resource helpers --------------------------------------------------------------------
 
@@ -373,37 +380,35 @@ class PaymoClient:
         response = await self.send("POST", path, json_body=dict(body))
         try:
             return self._one(self._decode(response, "POST", "/" + path.lstrip("/")), key, "POST", path)
-        except PaymoResponseError as unreadable:
+        except (PaymoCreatedUnreadableError, PaymoResponseError) as unreadable:
             if response.status_code != 201:
                 raise
-            return await self._reread_created(path, key, response, unreadable)
+            reason = (
+                unreadable.reason
+                if isinstance(unreadable, PaymoCreatedUnreadableError)
+                else unreadable.message
+            )
+            return await self._reread_created(path, key, response, reason)
 
     async def _reread_created(
-        self, path: str, key: str, response: httpx.Response, unreadable: PaymoResponseError
+        self, path: str, key: str, response: httpx.Response, reason: str
     ) -> dict[str, Any]:
-        """A create Paymo confirmed (201) whose answer is unreadable: the record by its Location's id.
+        """A create Paymo confirmed (201) whose answer is unreadable: the record, by its Location's id.
 
         Never "try again": that would make a duplicate. If the re-read fails too, the error says so.
         """
         made = created_id(response)
-        if made is not None:
+        if made is None:
+            reason += "; it named no id (no usable Location header)"
+        else:
             try:
                 record = await self.get(path, key, made)
             except PaymoError as exc:
-                why = f"reading it back failed too ({exc.message})"
+                reason += f"; reading it back by id failed too ({exc.message})"
             else:
-                logger.info("Paymo POST /%s: answer unreadable, record %s re-read", path, made)
+                logger.info("Paymo POST /%s: answer unreadable, record %s read back", path, made)
                 return record
-        else:
-            why = "the answer named no id (no usable Location header)"
-        raise PaymoCreatedUnreadableError(
-            f"it WAS created (HTTP 201{f', id {made}' if made else ''}), but its answer could not be read "
-            f"({unreadable.message}) and {why}",
-            record_id=made,
-            status=201,
-            method="POST",
-            path="/" + path.lstrip("/"),
-        )
+        raise PaymoCreatedUnreadableError(reason, record_id=made, method="POST", path="/" + path.lstrip("/"))
 
     async def update(self, path: str, key: str, record_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
         # PUT, not POST: Paymo accepts both, and PUT is idempotent, so a lost answer can be retried.

@@ -163,8 +163,9 @@ class PaymoClient:
     ) -> httpx.Response:
         """Send one request with pacing and the retry policy; return the final response as is.
 
-        Raises only for transport failures: PaymoUnavailableError when nothing was applied,
-        PaymoOutcomeUnknownError when a non-idempotent request may have been.
+        Raises for transport failures: PaymoUnavailableError when nothing was applied,
+        PaymoOutcomeUnknownError when a non-idempotent request may have been; and PaymoRateLimitError,
+        without sending, when Paymo's rate limit leaves no room within the time budget.
         """
         method = method.upper()
         shown = "/" + path.lstrip("/")

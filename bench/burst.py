@@ -5,6 +5,7 @@ window, so the burst should finish with zero errors and zero 429s in about the i
 
     python bench/burst.py                          # 200 calls, 20 requests / 5 s: ideal 50 s
     python bench/burst.py --calls 30 --limit 10 --period 1
+    python bench/burst.py --calls 60 --limit 10 --period 1 --busy   # with a spinning process beside it
 
 Each call is a read tool that makes exactly one Paymo request (a mix of get_me, get_project, list_clients
 and get_task), all started at the same moment through one in-process MCP session. The figures: elapsed
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import subprocess
 import sys
 import time
 from typing import Any
@@ -72,16 +74,25 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--limit", type=int, default=20, help="sandbox requests per window")
     parser.add_argument("--period", type=float, default=5.0, help="sandbox window, seconds")
+    parser.add_argument(
+        "--busy", action="store_true", help="keep a CPU-bound process running beside it (a loaded machine)"
+    )
     args = parser.parse_args()
-    with SandboxServer() as sandbox:
-        figures = anyio.run(burst, sandbox, args.calls, args.limit, args.period)
+    spinner = subprocess.Popen([sys.executable, "-c", "while 1: pass"]) if args.busy else None
+    try:
+        with SandboxServer() as sandbox:
+            figures = anyio.run(burst, sandbox, args.calls, args.limit, args.period)
+    finally:
+        if spinner is not None:
+            spinner.kill()
+            spinner.wait()
     ratio = figures["elapsed"] / figures["ideal"]
     print(
         f"burst: {args.calls} tool calls at {args.limit} requests / {args.period:g} s: "
         f"{figures['elapsed']:.1f} s (ideal {figures['ideal']:.1f} s, x{ratio:.2f}; "
         f"fixed-window floor {figures['floor']:.1f} s), "
         f"{len(figures['errors'])} errors, {figures['429s']} x 429 "
-        f"in {figures['requests']} requests to the sandbox"
+        f"in {figures['requests']} requests to the sandbox" + (" (one core kept busy)" if args.busy else "")
     )
     for error in figures["errors"][:3]:
         print(f"  error: {error[:200]}", file=sys.stderr)

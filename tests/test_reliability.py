@@ -63,9 +63,9 @@ async def test_an_update_whose_answer_is_lost_is_retried_safely(mcp: Client, fre
 
 
 async def test_a_slow_read_times_out_and_is_retried(fresh: SandboxServer) -> None:
-    fault(fresh, method="GET", path_prefix="/api/company", status=200, delay_s=1.5)
+    fault(fresh, method="GET", path_prefix="/api/company", status=200, delay_s=3.0)
     async with PaymoClient(
-        fresh.api_key, fresh.base_url, timeout=0.5, retry=RetryPolicy(max_tries=3, base_delay_s=0.05)
+        fresh.api_key, fresh.base_url, timeout=1.0, retry=RetryPolicy(max_tries=3, base_delay_s=0.05)
     ) as client:
         body = await client.request("GET", "company")
     assert "company" in body
@@ -84,10 +84,11 @@ async def test_retries_stop_at_the_time_budget(fresh: SandboxServer) -> None:
     fault(fresh, method="GET", path_prefix="/api/tasks", status=503, times=50)
     policy = RetryPolicy(max_tries=50, budget_s=1.0, base_delay_s=0.2, max_delay_s=0.4)
     async with PaymoClient(fresh.api_key, fresh.base_url, retry=policy) as client:
-        started = time.monotonic()
         with pytest.raises(PaymoUnavailableError):
             await client.request("GET", "tasks")
-        assert time.monotonic() - started < 1.6
+    tries = [r["time"] for r in control(fresh, "requests") if r["path"] == "/api/tasks"]
+    # Stopped by the budget (1 s), not by the try limit; the time allows a loaded machine a second.
+    assert 2 <= len(tries) < 50 and tries[-1] - tries[0] <= 2.0
 
 
 async def test_a_burst_is_paced_under_the_rate_limit_without_429(fresh: SandboxServer) -> None:

@@ -7,14 +7,17 @@ the sandbox; nothing about Paymo is mocked.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from mcp import Client
 from starlette.types import Receive, Scope, Send
 
+from paymo_mcp.client import PaymoClient
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
 from tests.helpers import call, control, fails, settings_for
@@ -34,16 +37,27 @@ class SpoilingProxy:
 
     modes: html (a 502 gateway page, nothing forwarded), truncated (the real answer cut in half, framed
     as complete), empty (the real status, no body), empty-500, cut (the real answer's headers, then the
-    connection closes half-way through the body).
+    connection closes half-way through the body), html-body (the real status and headers, an HTML page
+    for body), stall (the real headers and half the body, then nothing until `release()`).
     """
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
-        self.mode: str | None = None
-        self.times = 0
+        self.modes: list[str] = []
+        self.stalled = threading.Event()  # set when a stalled answer's first half has been sent
+        self._release = threading.Event()
 
     def spoil(self, mode: str, times: int = 1) -> None:
-        self.mode, self.times = mode, times
+        self.spoil_each([mode] * times)
+
+    def spoil_each(self, modes: list[str]) -> None:
+        """The next answers are spoiled one mode each, in order."""
+        self.modes = list(modes)
+        self.stalled.clear()
+        self._release.clear()
+
+    def release(self) -> None:
+        self._release.set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -59,9 +73,7 @@ class SpoilingProxy:
             message = await receive()
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        mode = self.mode if self.times > 0 else None
-        if mode:
-            self.times -= 1
+        mode = self.modes.pop(0) if self.modes else None
         if mode == "html":
             await self._answer(send, 502, GATEWAY_PAGE, [(b"content-type", b"text/html; charset=utf-8")])
             return
@@ -85,6 +97,19 @@ class SpoilingProxy:
             content = b""
         elif mode == "empty-500":
             content, status = b"", 500
+        elif mode == "html-body":
+            content = GATEWAY_PAGE
+        elif mode == "stall":
+            headers.append((b"content-length", str(len(content)).encode()))
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send(
+                {"type": "http.response.body", "body": content[: len(content) // 2], "more_body": True}
+            )
+            self.stalled.set()
+            while not self._release.is_set():
+                await anyio.sleep(0.01)
+            await send({"type": "http.response.body", "body": content[len(content) // 2 :]})
+            return
         elif mode == "cut":
             headers.append((b"content-length", str(len(content)).encode()))
             await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -111,10 +136,11 @@ def proxy_url(sandbox: SandboxServer) -> Iterator[tuple[SpoilingProxy, str]]:
 @pytest.fixture
 async def behind(fresh: SandboxServer, proxy_url: tuple[SpoilingProxy, str]) -> Any:
     proxy, url = proxy_url
-    proxy.spoil("none", 0)
+    proxy.spoil_each([])
     async with Client(build_server(settings_for(fresh, base_url=url))) as client:
         yield proxy, client
-    proxy.spoil("none", 0)
+    proxy.spoil_each([])
+    proxy.release()
 
 
 def one_line(error: str) -> str:
@@ -176,11 +202,66 @@ async def test_a_read_cut_every_time_reports_the_failure(behind: Any) -> None:
     assert "GET /tasks/2" in error and "could not reach Paymo (RemoteProtocolError)" in error
 
 
-async def test_a_create_cut_half_way_is_not_resent_and_exists_once(fresh: SandboxServer, behind: Any) -> None:
+def posts_and_rereads(sandbox: SandboxServer) -> list[tuple[str, str]]:
+    return [(r["method"], r["path"]) for r in control(sandbox, "requests")]
+
+
+@pytest.mark.parametrize("mode", ["truncated", "empty", "html-body", "cut"])
+async def test_a_create_whose_answer_is_unreadable_is_read_back_by_its_location(
+    fresh: SandboxServer, behind: Any, mode: str
+) -> None:
+    """Paymo said 201 with a Location: the record exists. It is re-read, never created again."""
     proxy, client = behind
-    proxy.spoil("cut", times=1)
-    error = one_line(await fails(client, "create_client", {"name": "Half Answered Ltd"}))
-    assert "POST /clients" in error and "may or may not have been applied" in error
-    assert len([r for r in control(fresh, "requests") if r["method"] == "POST"]) == 1
+    proxy.spoil(mode)
+    made = await call(client, "create_client", {"name": "Half Answered Ltd"})
+    assert made["name"] == "Half Answered Ltd" and made["id"] > 0
+    assert posts_and_rereads(fresh) == [("POST", "/api/clients"), ("GET", f"/api/clients/{made['id']}")]
     names = [c["name"] for c in (await call(client, "list_clients", {"limit": 100}))["clients"]]
     assert names.count("Half Answered Ltd") == 1
+
+
+async def test_a_create_whose_answer_and_reread_both_fail_says_it_was_created(
+    fresh: SandboxServer, behind: Any
+) -> None:
+    proxy, client = behind
+    proxy.spoil_each(["truncated"] + ["html"] * 10)
+    error = one_line(await fails(client, "create_client", {"name": "Made Once Ltd"}))
+    proxy.spoil_each([])
+    made = [
+        c
+        for c in (await call(client, "list_clients", {"limit": 100}))["clients"]
+        if c["name"] == "Made Once Ltd"
+    ]
+    assert len(made) == 1
+    assert f"it WAS created (HTTP 201, id {made[0]['id']})" in error
+    assert f"Do not create it again, which would make a duplicate: read it by id {made[0]['id']}" in error
+    assert "try again" not in error.lower()
+    assert [p for p in posts_and_rereads(fresh) if p[0] == "POST"] == [("POST", "/api/clients")]
+
+
+async def test_an_update_cut_half_way_is_retried_not_read_back(fresh: SandboxServer, behind: Any) -> None:
+    """Only a create's 201 with a Location says where the record is; a cut update is simply retried."""
+    proxy, client = behind
+    proxy.spoil("cut")
+    updated = await call(client, "update_client", {"id": 1, "city": "Porto"})
+    assert updated["city"] == "Porto"
+    assert posts_and_rereads(fresh) == [("PUT", "/api/clients/1")] * 2
+
+
+async def test_requests_cancelled_while_reading_the_body_leave_the_client_usable(
+    fresh: SandboxServer, proxy_url: tuple[SpoilingProxy, str]
+) -> None:
+    """More cancels mid-body than the client keeps connections (20): none is leaked, the next call works."""
+    proxy, url = proxy_url
+    async with PaymoClient(fresh.api_key, url) as client:
+        for _ in range(25):
+            proxy.spoil("stall")
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(client.get, "tasks", "tasks", 2)
+                with anyio.fail_after(10):
+                    while not proxy.stalled.is_set():
+                        await anyio.sleep(0.01)
+                tg.cancel_scope.cancel()
+        proxy.release()
+        with anyio.fail_after(10):
+            assert (await client.get("tasks", "tasks", 3))["id"] == 3

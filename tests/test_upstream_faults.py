@@ -50,6 +50,13 @@ def logged(sandbox: SandboxServer, method: str, path: str) -> list[dict[str, Any
     return [r for r in control(sandbox, "requests") if r["method"] == method and r["path"] == path]
 
 
+async def logged_at_least(sandbox: SandboxServer, method: str, path: str, count: int) -> None:
+    """Wait for a slow answer to end (the sandbox logs a request once answered); 10 s at most."""
+    with anyio.fail_after(10):
+        while len(logged(sandbox, method, path)) < count:
+            await anyio.sleep(0.05)
+
+
 async def one_call(client: Client, sandbox: SandboxServer, method: str) -> tuple[str, str, dict[str, Any]]:
     """(tool, path, arguments) of a call whose only request is `method` on one record's path."""
     if method == "GET":
@@ -103,12 +110,12 @@ async def test_idempotent_calls_survive_a_dropped_connection_after_processing(
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 async def test_idempotent_calls_survive_a_timeout(fresh: SandboxServer, method: str) -> None:
-    async with Client(build_server(settings_for(fresh, timeout_s=0.5))) as client:
+    async with Client(build_server(settings_for(fresh, timeout_s=1.0))) as client:
         tool, path, arguments = await one_call(client, fresh, method)
-        fault(fresh, method=method, path_prefix=path, status=200, delay_s=1.0)
+        fault(fresh, method=method, path_prefix=path, status=200, delay_s=2.0)
         result = await call(client, tool, arguments)
         await check_effect(client, method, arguments, result)
-    await anyio.sleep(0.7)  # the slow answer is logged once the sandbox has finished it
+    await logged_at_least(fresh, method, path, 2)  # the slow answer is logged once the sandbox finished it
     assert len(logged(fresh, method, path)) == 2
     survived(1)
 
@@ -119,7 +126,7 @@ async def test_a_create_that_timed_out_is_not_sent_again(fresh: SandboxServer) -
         error = await fails(client, "create_client", {"name": "Timed Out Ltd"})
     assert "POST /clients" in error and "no answer came in time after the request was sent" in error
     assert "may or may not have been applied" in error and "List the records (e.g. by name)" in error
-    await anyio.sleep(0.7)
+    await logged_at_least(fresh, "POST", "/api/clients", 1)  # the slow one, logged once it ends
     assert len(logged(fresh, "POST", "/api/clients")) == 1
 
 
@@ -185,9 +192,8 @@ async def test_retry_after_is_honoured_on_503_too(mcp: Client, fresh: SandboxSer
 async def test_a_retry_after_beyond_the_budget_fails_at_once_saying_how_long(fresh: SandboxServer) -> None:
     fault(fresh, method="GET", path_prefix="/api/tasks", status=429, retry_after=30)
     async with Client(build_server(settings_for(fresh, retry_budget_s=5.0))) as client:
-        started = time.monotonic()
-        error = await fails(client, "list_tasks")
-    assert time.monotonic() - started < 2.0
+        with anyio.fail_after(5.0):  # at once: not after 30 s, nor after the budget
+            error = await fails(client, "list_tasks")
     assert "(429)" in error and "wait 30 s" in error
     assert len([r for r in control(fresh, "requests") if r["path"] == "/api/tasks"]) == 1
 
@@ -204,12 +210,11 @@ async def test_the_number_of_tries_is_configurable(fresh: SandboxServer, max_tri
 async def test_the_time_budget_is_configurable(fresh: SandboxServer) -> None:
     fault(fresh, method="GET", path_prefix="/api/invoices", status=503, times=None)
     async with Client(build_server(settings_for(fresh, max_tries=10, retry_budget_s=1.0))) as client:
-        started = time.monotonic()
         error = await fails(client, "list_invoices")
-        elapsed = time.monotonic() - started
-    tries = len([r for r in control(fresh, "requests") if r["path"] == "/api/invoices"])
+    tries = [r["time"] for r in control(fresh, "requests") if r["path"] == "/api/invoices"]
     assert "(503)" in error
-    assert elapsed <= 1.5 and 2 <= tries < 10  # stopped by the budget, not by the try limit
+    # Stopped by the budget (1 s), not by the try limit; the time allows a loaded machine a second.
+    assert 2 <= len(tries) < 10 and tries[-1] - tries[0] <= 2.0
 
 
 async def test_backoff_between_tries_grows_within_its_jitter_bounds(fresh: SandboxServer) -> None:
@@ -222,18 +227,19 @@ async def test_backoff_between_tries_grows_within_its_jitter_bounds(fresh: Sandb
     assert len(gaps) == 3
     for attempt, gap in enumerate(gaps, start=1):
         ceiling = min(0.6, 0.2 * 2 ** (attempt - 1))  # 0.2, 0.4, 0.6 (capped)
-        assert ceiling / 2 - 0.01 <= gap <= ceiling + 0.25, (attempt, gap)
+        # The lower bound is the backoff's own; the upper one allows a loaded machine a second.
+        assert ceiling / 2 - 0.01 <= gap <= ceiling + 1.0, (attempt, gap)
     survived(3)
 
 
 async def test_the_sandbox_rate_limiter_is_waited_out_via_retry_after(fresh: SandboxServer) -> None:
     """Someone else spent this window; the server's first request meets a real 429 and waits."""
     control(fresh, "rate_limit", {"limit": 3, "period_s": 2})
-    with httpx.Client(base_url=fresh.base_url, auth=(fresh.api_key, "X")) as other:
-        assert [other.get("me").status_code for _ in range(3)] == [200, 200, 200]
-        spent = other.get("me")
-    assert spent.status_code == 429 and int(spent.headers["retry-after"]) >= 1
     async with Client(build_server(settings_for(fresh))) as client:
+        with httpx.Client(base_url=fresh.base_url, auth=(fresh.api_key, "X")) as other:
+            assert [other.get("me").status_code for _ in range(3)] == [200, 200, 200]
+            spent = other.get("me")
+        assert spent.status_code == 429 and int(spent.headers["retry-after"]) >= 1
         started = time.monotonic()
         found = await call(client, "list_clients")
         waited = time.monotonic() - started
@@ -244,22 +250,23 @@ async def test_the_sandbox_rate_limiter_is_waited_out_via_retry_after(fresh: San
 
 
 async def test_waiting_for_the_rate_limit_does_not_spend_the_retry_budget(fresh: SandboxServer) -> None:
-    """A request queued behind the rate limit for longer than the whole budget may still be retried."""
-    control(fresh, "rate_limit", {"limit": 2, "period_s": 1.5})
-    fault(fresh, method="GET", path_prefix="/api/tasks/5", status=503)
-    policy = RetryPolicy(max_tries=3, budget_s=1.0, base_delay_s=0.1, max_delay_s=0.2)
-    async with (
-        PaymoClient(fresh.api_key, fresh.base_url, retry=policy) as client,
-        anyio.create_task_group() as tg,
-    ):
-        for _ in range(4):  # two windows' worth of budget
-            tg.start_soon(client.request, "GET", "me")
-        await anyio.sleep(0.3)
-        started = time.monotonic()
+    """A request that waited for the rate limit still has its whole retry budget after its first send.
+
+    The window is spent by two requests; the third waits for the next window (up to 2 s, within its
+    2.5 s budget), meets a 503 asking for 2 s, and is still retried: 4 s in all, past the budget.
+    """
+    control(fresh, "rate_limit", {"limit": 2, "period_s": 2})
+    fault(fresh, method="GET", path_prefix="/api/tasks/5", status=503, retry_after=2)
+    policy = RetryPolicy(max_tries=3, budget_s=2.5, base_delay_s=0.1, max_delay_s=0.2)
+    async with PaymoClient(fresh.api_key, fresh.base_url, retry=policy) as client:
+        for _ in range(2):
+            await client.request("GET", "me")
+        called = time.time()
         task = await client.get("tasks", "tasks", 5)
-        waited = time.monotonic() - started
-    assert task["id"] == 5 and waited > 1.5  # queued for the third window: longer than the budget
-    statuses = [r["status"] for r in control(fresh, "requests")]
-    assert 429 not in statuses
-    assert [r["status"] for r in control(fresh, "requests") if r["path"] == "/api/tasks/5"] == [503, 200]
+    log = control(fresh, "requests")
+    assert task["id"] == 5 and 429 not in [r["status"] for r in log]  # paced, not refused
+    tries = [r for r in log if r["path"] == "/api/tasks/5"]
+    assert [r["status"] for r in tries] == [503, 200]
+    assert tries[0]["time"] - log[0]["time"] >= 2.0  # its first try waited for the next window
+    assert tries[1]["time"] - called > policy.budget_s  # and it was still retried, after the budget
     survived(1)

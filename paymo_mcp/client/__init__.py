@@ -3,6 +3,7 @@
 from paymo_mcp.client.errors import (
     PaymoAuthError,
     PaymoConflictError,
+    PaymoCreatedUnreadableError,
     PaymoError,
     PaymoForbiddenError,
     PaymoNotFoundError,
@@ -23,6 +24,7 @@ __all__ = [
     "PaymoAuthError",
     "PaymoClient",
     "PaymoConflictError",
+    "PaymoCreatedUnreadableError",
     "PaymoError",
     "PaymoForbiddenError",
     "PaymoNotFoundError",

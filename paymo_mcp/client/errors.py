@@ -9,6 +9,7 @@
     ├── PaymoRateLimitError         429: over the rate limit; retry_after in seconds
     ├── PaymoUnavailableError       5xx, connection failures, timeouts (safe to retry later)
     ├── PaymoOutcomeUnknownError    a write may or may not have happened (connection lost after sending)
+    ├── PaymoCreatedUnreadableError a create Paymo confirmed (201) whose record could not be read: never retry
     └── PaymoResponseError          2xx/4xx/5xx whose body is not the JSON Paymo promises
 
 Credentials never appear in any message: the client authenticates with a header, so method and
@@ -16,6 +17,8 @@ path are all that is recorded.
 """
 
 from __future__ import annotations
+
+import math
 
 
 class PaymoError(Exception):
@@ -66,10 +69,19 @@ class PaymoConflictError(PaymoError):
     hint = "Resolve the conflict first (e.g. stop the running timer) and try again."
 
 
+def duration(seconds: float) -> str:
+    """A wait as a person reads it: 30 s, 4 min, 24 h."""
+    if seconds <= 90:
+        return f"{math.ceil(seconds):d} s"
+    if seconds <= 90 * 60:
+        return f"{round(seconds / 60):d} min"
+    return f"{round(seconds / 3600):d} h"
+
+
 class PaymoRateLimitError(PaymoError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
         self.retry_after = retry_after
-        wait = f"{retry_after:g} s" if retry_after is not None else "a few seconds"
+        wait = duration(retry_after) if retry_after is not None else "a few seconds"
         super().__init__(message, hint=f"Paymo's rate limit was reached; wait {wait} and retry.", **kw)  # type: ignore[arg-type]
 
 
@@ -82,6 +94,22 @@ class PaymoOutcomeUnknownError(PaymoError):
         "So it may or may not have been applied, and it was not retried, which could duplicate it. "
         "List the records (e.g. by name) to check before trying again."
     )
+
+
+class PaymoCreatedUnreadableError(PaymoError):
+    """Paymo answered 201 Created, but the record could not be read: it exists, so never create it again."""
+
+    def __init__(self, reason: str, *, record_id: int | None = None, **kw: object) -> None:
+        self.reason = reason
+        self.record_id = record_id
+        made = f"HTTP 201, id {record_id}" if record_id else "HTTP 201"
+        find = f"read it by id {record_id}" if record_id else "list the records to find it"
+        hint = f"Do not create it again, which would make a duplicate: {find}."
+        message = f"it WAS created ({made}), but its answer could not be read: {reason}"
+        super().__init__(message, hint=hint, **kw)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return f"Paymo {self.method} {self.path}: {self.message}. {self.hint}"
 
 
 class PaymoResponseError(PaymoError):

@@ -8,12 +8,14 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import anyio
 import httpx
 
 from paymo_mcp import __version__
 from paymo_mcp.client.errors import (
+    PaymoCreatedUnreadableError,
     PaymoError,
     PaymoOutcomeUnknownError,
     PaymoRateLimitError,
@@ -21,7 +23,8 @@ from paymo_mcp.client.errors import (
     PaymoUnavailableError,
     error_for_status,
 )
-from paymo_mcp.client.pacing import RateLimitPacer
+from paymo_mcp.client.pacing import RateLimitPacer, RateLimitWait, Ticket
+from paymo_mcp.client.query import includes_children
 from paymo_mcp.client.retry import NOT_SENT, RetryPolicy, parse_retry_after
 
 if TYPE_CHECKING:
@@ -31,9 +34,13 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://app.paymoapp.com/api/"
 MAX_PAGE_SIZE = 500  # Paymo's maintainers advise ~100; its hard cap per response is 2500
+# With included children: Paymo empties them past 2,500 per type in one answer (paymo-org/api#68).
+INCLUDE_PAGE_SIZE = 100
 MAX_LIMIT = 2500
 # Set on a response when an earlier try of the same request may have reached Paymo (its answer was lost).
 ANSWER_LOST = "paymo_mcp.answer_lost"
+# Set on a create's answer whose status and headers came but whose body was lost on the way.
+BODY_LOST = "paymo_mcp.body_lost"
 
 
 def _message(response: httpx.Response) -> str:
@@ -49,6 +56,14 @@ def _message(response: httpx.Response) -> str:
         return f"empty response body (HTTP {response.status_code} {response.reason_phrase})"
     kind = response.headers.get("content-type", "unknown type").split(";")[0]
     return f"non-JSON {kind} response (HTTP {response.status_code} {response.reason_phrase})"
+
+
+def created_id(response: httpx.Response) -> int | None:
+    """The new record's id from a create's `201` and `Location` header (`.../<resource>/<id>`), or None."""
+    if response.status_code != 201 or response.request.method != "POST":
+        return None
+    tail = urlsplit(response.headers.get("location", "")).path.rstrip("/").rsplit("/", 1)[-1]
+    return int(tail) if tail.isascii() and tail.isdigit() and 0 < len(tail) < 19 and int(tail) > 0 else None
 
 
 def _unreadable(response: httpx.Response) -> str:
@@ -148,28 +163,31 @@ class PaymoClient:
     ) -> httpx.Response:
         """Send one request with pacing and the retry policy; return the final response as is.
 
-        Raises only for transport failures: PaymoUnavailableError when nothing was applied,
-        PaymoOutcomeUnknownError when a non-idempotent request may have been.
+        Raises for transport failures: PaymoUnavailableError when nothing was applied,
+        PaymoOutcomeUnknownError when a non-idempotent request may have been; and PaymoRateLimitError,
+        without sending, when Paymo's rate limit leaves no room within the time budget.
         """
         method = method.upper()
         shown = "/" + path.lstrip("/")
+        # The wait for the rate limit may take the whole time budget, and so may the retries after the
+        # first send: waiting for the rate limit is not retrying. No single wait is ever longer.
+        deadline = time.monotonic() + self.retry.budget_s
         started: float | None = None
         attempt = 0
         lost = False  # an earlier try may have been applied
         while True:
             attempt += 1
-            sent_at = await self.pacer.acquire() if self.pacer else 0.0
+            ticket = await self._pace(deadline, method, shown)
             if started is None:
-                # The retry budget starts at the first send: waiting for the rate limit is not retrying.
                 started = time.monotonic()
+                deadline = started + self.retry.budget_s
             try:
                 self.requests_sent += 1
-                response = await self._http.request(
+                response = await self._exchange(
                     method, path, params=params, json=json_body, headers=headers, content=content
                 )
             except httpx.TransportError as exc:
-                if self.pacer:
-                    self.pacer.abandon()
+                self._abandon(ticket)
                 lost = lost or not isinstance(exc, NOT_SENT)
                 retry = self.retry.may_retry_exception(method, exc)
                 if retry and self._time_left(started, attempt, None):
@@ -188,10 +206,14 @@ class PaymoClient:
                 raise PaymoOutcomeUnknownError(
                     f"{what} after the request was sent ({kind})", method=method, path=shown
                 ) from None
+            except BaseException:
+                # Cancelled (or worse) while waiting for the answer: the pacer must not wait for it.
+                self._abandon(ticket)
+                raise
             retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if self.pacer:
+            if self.pacer and ticket:
                 self.pacer.observe(
-                    sent_at, response.headers, retry_after if response.status_code == 429 else None
+                    ticket, response.headers, retry_after if response.status_code == 429 else None
                 )
             if self.retry.may_retry_status(method, response.status_code):
                 delay = self.retry.delay(attempt, retry_after)
@@ -202,6 +224,43 @@ class PaymoClient:
             if lost:
                 response.extensions[ANSWER_LOST] = True
             return response
+
+    async def _pace(self, deadline: float, method: str, shown: str) -> Ticket | None:
+        """The pacer's permission to send, or a rate-limit error at once when it cannot come in time."""
+        if self.pacer is None:
+            return None
+        try:
+            return await self.pacer.acquire(deadline)
+        except RateLimitWait as wait:
+            raise PaymoRateLimitError(
+                f"not sent: Paymo's rate limit allows the next request only past this call's "
+                f"{self.retry.budget_s:g} s time budget",
+                retry_after=wait.wait_s,
+                method=method,
+                path=shown,
+            ) from None
+
+    def _abandon(self, ticket: Ticket | None) -> None:
+        if self.pacer and ticket:
+            self.pacer.abandon(ticket)
+
+    async def _exchange(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """One HTTP exchange, body read in full. A create whose body is lost after Paymo's `201` and
+        `Location` came back is an answer without a body (flagged BODY_LOST), not a lost request."""
+        request = self._http.build_request(method, path, **options)
+        response = await self._http.send(request, stream=True)
+        try:
+            await response.aread()
+        except httpx.TransportError:
+            if created_id(response) is None:
+                raise
+            logger.info("Paymo %s %s -> 201 with Location, body lost on the way", method, path)
+            return httpx.Response(
+                response.status_code, headers=response.headers, request=request, extensions={BODY_LOST: True}
+            )
+        finally:
+            await response.aclose()
+        return response
 
     def _time_left(self, started: float, attempt: int, delay: float | None) -> bool:
         if attempt >= self.retry.max_tries:
@@ -219,8 +278,10 @@ class PaymoClient:
     ) -> Any:
         """Send a request and return its parsed JSON body, raising the PaymoError its status means."""
         response = await self.send(method, path, params=params, json_body=json_body)
-        method = method.upper()
-        path = "/" + path.lstrip("/")
+        return self._decode(response, method.upper(), "/" + path.lstrip("/"))
+
+    def _decode(self, response: httpx.Response, method: str, path: str) -> Any:
+        """The parsed JSON body of an answer, or the PaymoError its status means."""
         if response.status_code == 404 and method == "DELETE" and response.extensions.get(ANSWER_LOST):
             # The try whose answer was lost deleted the record: a retry finding it gone is success.
             logger.info("Paymo DELETE %s: gone after a lost answer, taken as deleted", path)
@@ -236,12 +297,23 @@ class PaymoClient:
                     path=path,
                 )
             raise error_for_status(response.status_code, message, method=method, path=path)
-        if not response.content.strip():
-            return {}
-        try:
-            return response.json()
-        except ValueError:
-            raise PaymoResponseError(_unreadable(response), method=method, path=path) from None
+        if response.extensions.get(BODY_LOST):
+            unreadable = "the connection broke while its body was being read"
+        elif not response.content.strip():
+            if response.status_code != 201:
+                return {}
+            unreadable = "its body is empty"
+        else:
+            try:
+                return response.json()
+            except ValueError:
+                unreadable = _unreadable(response)
+        if response.status_code == 201:
+            # Paymo made the record: "try again" would make a second one.
+            raise PaymoCreatedUnreadableError(
+                unreadable, record_id=created_id(response), method=method, path=path
+            )
+        raise PaymoResponseError(unreadable, method=method, path=path)
 
     # -- resource helpers --------------------------------------------------------------------
 
@@ -281,7 +353,7 @@ class PaymoClient:
         `on_page(fetched, limit)` runs after each page (progress notifications for long lists).
         """
         limit = max(1, min(limit, MAX_LIMIT))
-        size = min(page_size or MAX_PAGE_SIZE, limit)
+        size = min(page_size or (INCLUDE_PAGE_SIZE if includes_children(include) else MAX_PAGE_SIZE), limit)
         params: dict[str, Any] = {}
         for name, value in (("where", where), ("include", include), ("order", order)):
             if value:
@@ -306,7 +378,38 @@ class PaymoClient:
         return self._one(await self.request("GET", item_path, params=params), key, "GET", item_path)
 
     async def create(self, path: str, key: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self._one(await self.request("POST", path, json_body=dict(body)), key, "POST", path)
+        response = await self.send("POST", path, json_body=dict(body))
+        try:
+            return self._one(self._decode(response, "POST", "/" + path.lstrip("/")), key, "POST", path)
+        except (PaymoCreatedUnreadableError, PaymoResponseError) as unreadable:
+            if response.status_code != 201:
+                raise
+            reason = (
+                unreadable.reason
+                if isinstance(unreadable, PaymoCreatedUnreadableError)
+                else unreadable.message
+            )
+            return await self._reread_created(path, key, response, reason)
+
+    async def _reread_created(
+        self, path: str, key: str, response: httpx.Response, reason: str
+    ) -> dict[str, Any]:
+        """A create Paymo confirmed (201) whose answer is unreadable: the record, by its Location's id.
+
+        Never "try again": that would make a duplicate. If the re-read fails too, the error says so.
+        """
+        made = created_id(response)
+        if made is None:
+            reason += "; it named no id (no usable Location header)"
+        else:
+            try:
+                record = await self.get(path, key, made)
+            except PaymoError as exc:
+                reason += f"; reading it back by id failed too ({exc.message})"
+            else:
+                logger.info("Paymo POST /%s: answer unreadable, record %s read back", path, made)
+                return record
+        raise PaymoCreatedUnreadableError(reason, record_id=made, method="POST", path="/" + path.lstrip("/"))
 
     async def update(self, path: str, key: str, record_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
         # PUT, not POST: Paymo accepts both, and PUT is idempotent, so a lost answer can be retried.

@@ -14,6 +14,8 @@ from typing import Any
 
 OPERATORS = ("=", "!=", "<>", ">", ">=", "<", "<=", "like", "not like", "in", "not in")
 _FIELD = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+# Include keys that end in "s" but name one record or a field (projectstatus), not a child collection.
+_SINGULAR_ENDINGS = ("status", "address")
 _INCLUDE = re.compile(r"^(\*|[a-z_][a-z0-9_]*(\.([a-z_][a-z0-9_]*|\*))*)$")
 
 
@@ -77,3 +79,16 @@ def build_include(keys: Sequence[str] | None) -> str | None:
         if not _INCLUDE.match(key):
             raise ValueError(f"not an include key or field path: {key!r}")
     return ",".join(dict.fromkeys(keys))
+
+
+def includes_children(include: str | None) -> bool:
+    """Whether an include string embeds child collections (Paymo's are plural: tasks, entries, ...).
+
+    Paymo empties included children past 2,500 per type in one answer, so lists that include them
+    page by 100, as its maintainers advise. A plural field name counts too: a smaller page is harmless.
+    """
+    return any(
+        segment.endswith("s") and not segment.endswith(_SINGULAR_ENDINGS)
+        for part in (include or "").split(",")
+        for segment in part.strip().split(".")
+    )

@@ -7,6 +7,7 @@ refused) or Paymo refused it unprocessed (429): a create is never sent twice.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
@@ -48,10 +49,12 @@ class RetryPolicy:
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds (Paymo sends a number); None when absent or unreadable."""
+    """Retry-After in seconds (Paymo sends a number); None when absent, unreadable or not finite."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         return None
+    # "Infinity" or "NaN" say nothing usable: as if absent (the retry backs off as usual).
+    return max(0.0, seconds) if math.isfinite(seconds) else None

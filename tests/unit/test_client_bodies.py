@@ -11,6 +11,7 @@ import pytest
 from paymo_mcp.client import (
     PaymoAuthError,
     PaymoClient,
+    PaymoCreatedUnreadableError,
     PaymoNotFoundError,
     PaymoRequestError,
     PaymoResponseError,
@@ -74,3 +75,34 @@ async def test_auth_failure_says_which_setting_to_fix() -> None:
     async with client_for(lambda r: httpx.Response(401, json={"message": "Unauthorized"})) as c:
         with pytest.raises(PaymoAuthError, match="PAYMO_API_KEY"):
             await c.get("me", "users", 1)
+
+
+async def test_a_201_without_a_location_and_an_unreadable_body_says_it_was_created() -> None:
+    """No id to re-read by, but 201 means Paymo made it: the error must not invite a duplicate."""
+    sent: list[str] = []
+
+    def created(request: httpx.Request) -> httpx.Response:
+        sent.append(request.method)
+        cut = b'{"clients": [{"id": 9, "na'
+        return httpx.Response(201, content=cut, headers={"content-type": "application/json"})
+
+    async with client_for(created) as c:
+        with pytest.raises(PaymoCreatedUnreadableError) as caught:
+            await c.create("clients", "clients", {"name": "x"})
+    text = str(caught.value)
+    assert sent == ["POST"]
+    assert "it WAS created (HTTP 201)" in text and "no usable Location header" in text
+    assert "Do not create it again, which would make a duplicate: list the records to find it." in text
+
+
+@pytest.mark.parametrize(
+    "location", [b"https://app.paymoapp.com/api/clients/abc", "/api/clients/\u00b2".encode("latin-1"), b""]
+)
+async def test_a_location_without_a_plain_id_is_not_followed(location: bytes) -> None:
+    def created(request: httpx.Request) -> httpx.Response:
+        assert request.method == "POST", "nothing is re-read without an id"
+        return httpx.Response(201, content=b"", headers={"location": location})
+
+    async with client_for(created) as c:
+        with pytest.raises(PaymoCreatedUnreadableError, match="no usable Location header"):
+            await c.create("clients", "clients", {"name": "x"})

@@ -28,7 +28,18 @@ def test_retry_after_replaces_the_backoff() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "seconds"), [("3", 3.0), ("1.5", 1.5), ("0", 0.0), ("-2", 0.0), (None, None), ("", None)]
+    ("value", "seconds"),
+    [
+        ("3", 3.0),
+        ("1.5", 1.5),
+        ("0", 0.0),
+        ("-2", 0.0),
+        (None, None),
+        ("", None),
+        ("86400", 86400.0),
+        ("Infinity", None),  # says nothing usable: not a wait forever
+        ("nan", None),
+    ],
 )
 def test_retry_after_values(value: str | None, seconds: float | None) -> None:
     assert parse_retry_after(value) == seconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -183,4 +184,6 @@ class Sandbox:
 
 
 def _seconds(value: float) -> str:
+    if not math.isfinite(value):
+        return "Infinity" if value > 0 else "NaN"
     return str(int(value)) if float(value).is_integer() else str(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -81,8 +82,13 @@ class FaultBook:
             self._faults.clear()
 
     def pending(self) -> list[dict[str, Any]]:
+        """The faults as JSON can carry them: a non-finite `retry_after` (a test's `Infinity`) as its text."""
         with self._lock:
-            return [asdict(f) for f in self._faults]
+            faults = [asdict(f) for f in self._faults]
+        for fault in faults:
+            if isinstance(fault["retry_after"], float) and not math.isfinite(fault["retry_after"]):
+                fault["retry_after"] = str(fault["retry_after"]).replace("inf", "Infinity")
+        return faults
 
     def take(self, method: str, path: str) -> Fault | None:
         """The fault this request gets, if any, counting it down."""

@@ -122,3 +122,16 @@ async def test_reset_restores_the_seed_and_clears_every_knob(
     assert (await api.get("me")).headers["X-Ratelimit-Limit"] == "1000"
     created = one(await api.post("clients", json={"name": "Again"}), "clients", 201)
     assert created["id"] == before[-1]["id"] + 1, "ids start over after a reset"
+
+
+async def test_a_fault_with_an_infinite_retry_after_is_listed_and_sent_as_infinity(
+    api: httpx.AsyncClient, control: httpx.AsyncClient
+) -> None:
+    armed = await control.post(
+        "faults",
+        content=b'{"status": 429, "retry_after": Infinity}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert armed.status_code == 200 and armed.json()["faults"][0]["retry_after"] == "Infinity"
+    response = await api.get("clients")
+    assert response.status_code == 429 and response.headers["Retry-After"] == "Infinity"

@@ -47,7 +47,9 @@ def _properties(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
             return dict(node.get("properties", {}))
 
 
-def missing_fields(model: type[BaseModel], schema: dict[str, Any], node: dict[str, Any], at: str) -> list[str]:
+def missing_fields(
+    model: type[BaseModel], schema: dict[str, Any], node: dict[str, Any], at: str
+) -> list[str]:
     """Every field `model` accepts (nested models too) that the advertised schema does not name."""
     props = _properties(schema, node)
     out = []

@@ -21,7 +21,9 @@ from paymo_mcp.models.common import (
 from paymo_mcp.models.currencies import check_currency
 
 Status = Literal["draft", "sent", "viewed", "paid", "void"]
-Currency = Annotated[str, AfterValidator(check_currency), Field(description="ISO 4217 code, e.g. USD (list_currencies).")]
+Currency = Annotated[
+    str, AfterValidator(check_currency), Field(description="ISO 4217 code, e.g. USD (list_currencies).")
+]
 _COMPARISON = re.compile(r"^\s*(>=|<=|!=|<>|=|>|<)?\s*(-?\d+(?:\.\d+)?)\s*$")
 Percent = Annotated[float, Field(ge=0, le=100)]
 

@@ -8,7 +8,6 @@ from pydantic import Field
 
 from paymo_mcp.models.common import Id, InputModel, Integer, ListFilters, ReadModel, partial_model
 
-
 # projects.md (the project object): "alphanumeric (A-Z, 0-9)"; the docs give no length limit.
 ProjectCode = Annotated[
     str,

@@ -190,6 +190,9 @@ class ResourceTools:
                 record = await upload_image(app.client, spec.path, spec.key, record_id, image, field=name)
             except PaymoError as exc:
                 warnings.append(f"The {spec.noun} was {done} but its {name} was not uploaded: {exc}")
+            else:
+                if not record.get(name):
+                    warnings.append(f"Paymo took the {name} upload, but its answer shows no {name}.")
         if record is None:  # only an image was to change, and its upload failed
             record = await app.client.get(spec.path, spec.key, record_id)
         warning = " ".join(w for w in warnings if w)

@@ -24,13 +24,16 @@ MAX_ID = 2**63 - 1
 
 
 def _fits(value: int) -> int:
+    if value < 1:
+        raise ValueError("an id is a positive integer")
     if value > MAX_ID:
         raise ValueError("too large for a Paymo id (at most 2^63-1)")
     return value
 
 
-# Ids are positive and fit Paymo's 64-bit integers; the bound is checked, not advertised (schema bytes).
-Id = Annotated[int, Field(ge=1), AfterValidator(_fits)]
+# Ids are positive and fit Paymo's 64-bit integers: checked here, not advertised (every id would carry
+# the same `minimum`, bytes a model does not need to know ids are positive).
+Id = Annotated[int, AfterValidator(_fits)]
 
 
 def _iso_utc(value: datetime) -> str:

@@ -84,8 +84,8 @@ Items = Annotated[list[InvoiceItem], AfterValidator(_new_items_complete)]
 class InvoiceCreate(InputModel):
     client_id: Id = Field(description="Client to bill (list_clients).")
     currency: Currency
-    date: Date | None = Field(None, description="Issue date, YYYY-MM-DD.")
-    due_date: Date | None = Field(None, description="Due date, YYYY-MM-DD.")
+    date: Date | None = Field(None, description="Issue date.")
+    due_date: Date | None = Field(None, description="Due date.")
     template_id: Id | None = Field(None, description="Invoice template (list_invoice_templates).")
     tax: Percent | None = Field(None, description="Tax percent.")
     tax_text: str | None = Field(None, description="Tax label, e.g. VAT.")
@@ -94,7 +94,7 @@ class InvoiceCreate(InputModel):
     tax_on_tax: bool | None = Field(None, description="true: tax2 also applies to the first tax.")
     number: str | None = Field(None, min_length=1, description="Unique number; omitted: auto-numbered.")
     title: str | None = Field(None, description="Title printed on the invoice, e.g. INVOICE.")
-    delivery_date: Date | None = Field(None, description="Delivery date, YYYY-MM-DD.")
+    delivery_date: Date | None = Field(None, description="Delivery date.")
     footer: str | None = Field(None, description="Footer text.")
     discount: Percent | None = Field(None, description="Discount percent.")
     discount_text: str | None = Field(None, description="Discount label.")

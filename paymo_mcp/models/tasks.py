@@ -62,7 +62,7 @@ class TaskCreate(InputModel):
     flat_billing: bool | None = Field(None, description="Flat-rate task (time & materials projects).")
     seq: int | None = Field(None, ge=0, description="Position in the task list (0 = first).")
     description: str | None = Field(None, description="Task description (HTML allowed).")
-    due_date: Date | None = Field(None, description="Due date, YYYY-MM-DD.")
+    due_date: Date | None = Field(None, description="Due date.")
     budget_hours: float | None = Field(None, ge=0, description="Budgeted hours.")
     price_per_hour: float | None = Field(None, ge=0, description="Hourly rate for time-based billing.")
     users: list[Id] | None = Field(None, description="Assigned user ids (list_users).")

@@ -21,7 +21,7 @@ Order = Annotated[
     str,
     Field(
         pattern=r"^[a-z_]+( (asc|desc))?$",
-        description="Sort: 'field [asc|desc]', e.g. 'created_on desc' (newest first). Default: oldest first.",
+        description="'field asc|desc', e.g. 'created_on desc'; default oldest first.",
     ),
 ]
 
@@ -38,7 +38,7 @@ def _fields_type(known: tuple[str, ...]) -> Any:
     return Annotated[
         list[str],
         AfterValidator(check),
-        Field(description="Return only these fields per record (id and includes always come)."),
+        Field(description="Only these fields per record (id and includes stay)."),
     ]
 
 
@@ -99,7 +99,7 @@ class ResourceTools:
             order=(Order | None, None),
             limit=(
                 int,
-                Field(50, ge=1, le=MAX_LIMIT, description=f"Most records to return (max {MAX_LIMIT})."),
+                Field(50, ge=1, le=MAX_LIMIT, description="Most records to return."),
             ),
         )
         page_fields: dict[str, Any] = {

@@ -45,7 +45,7 @@ class InvoiceFromTime(InputModel):
     )
     currency: Currency | None = None
     tax: Percent | None = Field(None, description="Tax percent on every line.")
-    due_date: Date | None = Field(None, description="Due date, YYYY-MM-DD.")
+    due_date: Date | None = Field(None, description="Due date.")
     title: str | None = Field(None, description="Invoice title.")
     dry_run: bool = Field(False, description="true: show the invoice that would be made, create nothing.")
 

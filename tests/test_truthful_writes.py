@@ -46,32 +46,33 @@ class Rewriting(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+def each_value(node: Any, change: Callable[[str, Any], Any]) -> Any:
+    """`node` with every dict value replaced by `change(key, value)` (which returns it as is to recurse)."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            changed = change(key, value)
+            out[key] = each_value(value, change) if changed is value else changed
+        return out
+    if isinstance(node, list):
+        return [each_value(n, change) for n in node]
+    return node
+
+
 def numbers_as_strings(node: Any) -> Any:
     """Every number but an id as a string, as Paymo sends company settings ("204.00", "3600")."""
-    if isinstance(node, dict):
-        return {
-            k: str(v)
-            if isinstance(v, int | float) and not isinstance(v, bool) and k != "id"
-            else numbers_as_strings(v)
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [numbers_as_strings(n) for n in node]
-    return node
+    number = (int, float)
+    return each_value(
+        node, lambda k, v: str(v) if isinstance(v, number) and not isinstance(v, bool) and k != "id" else v
+    )
 
 
 def html_descriptions(node: Any) -> Any:
     """Descriptions as the web app stores them: wrapped in HTML."""
-    if isinstance(node, dict):
-        return {
-            k: f"<p>{v.replace('&', '&amp;')}</p>"
-            if k == "description" and isinstance(v, str)
-            else html_descriptions(v)
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [html_descriptions(n) for n in node]
-    return node
+    return each_value(
+        node,
+        lambda k, v: f"<p>{v.replace('&', '&amp;')}</p>" if k == "description" and isinstance(v, str) else v,
+    )
 
 
 def renaming_tasks(node: Any) -> Any:

@@ -59,7 +59,7 @@ VALID: dict[str, dict[str, Any]] = {
 PRIORITIES = [-25, 0, 1, 60, 99, 101, 250, "urgent", "medium", 50.5, True]
 DATES = ["2026-02-30", "2026-13-01", "2026-00-10", "31/12/2026", "tomorrow", "", "2026-1-1x"]
 DATETIMES = ["yesterday", "2026-03-02T25:00:00Z", "2026-02-30T10:00:00Z", "12:00", ""]
-CURRENCIES = ["XYZ", "US", "DOLLARS", "", "EURO", "usd$", 840]
+CURRENCIES = ["US", "X1Z", "DOLLARS", "", "EURO", "usd$", 840]
 VALUE_CASES: list[tuple[str, str, list[Any]]] = [
     *[(tool, "priority", PRIORITIES) for tool in ("create_task", "update_task")],
     *[(tool, "due_date", DATES) for tool in ("create_task", "update_task")],

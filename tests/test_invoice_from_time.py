@@ -10,19 +10,35 @@ The account built by `umbrella()` (client "Umbrella Research", the week 2026-03-
 | Internal (non-billable)   | Admin             | 1 h on 03-04                              |
 
 plus, not to be invoiced: API design 1 h on 03-01 (before the range), Frontend 1 h on 03-09 (after it),
-and 1 h of Acme's "Visual design" on 03-04 (another client). The company rate is 90/h.
+and 1 h of Acme's "Visual design" on 03-04 (another client). The company rate is 90/h. The time is
+logged by user 1, whose own rate these tests clear: with a user rate, Paymo bills that first (D5).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from mcp import Client
 
-from tests.helpers import call, fails
+from paymo_mcp.sandbox import SandboxServer
+from tests.helpers import call, fails, fault
 
 pytestmark = pytest.mark.anyio
+
+
+def paymo_put(sandbox: SandboxServer, path: str, body: dict[str, Any]) -> None:
+    """Change a record straight in the sandbox, as someone using Paymo's web app would."""
+    response = httpx.put(sandbox.base_url + path, json=body, auth=(sandbox.api_key, "X"))
+    response.raise_for_status()
+
+
+@pytest.fixture(autouse=True)
+def admin_without_own_rate(fresh: SandboxServer) -> None:
+    """User 1 (who logs the umbrella's time) has no rate of their own: task, project, company decide."""
+    paymo_put(fresh, "users/1", {"price_per_hour": None})
+
 
 WEEK = {"start": "2026-03-02", "end": "2026-03-08"}
 
@@ -160,11 +176,13 @@ async def test_a_second_call_finds_nothing_left_to_bill_and_says_so(mcp: Client)
     assert f"No unbilled time for client {ids['client']} between 2026-04-01 and 2026-04-30" in empty
 
 
-# By project, worked out by hand (a project line uses the project's rate, else the company's):
-#   Lab Portal   2.25 + 2.25 = 4.50 h x 80 = 360.00
-#   Field Study  2.00 h             x 90 = 180.00
-#   subtotal 540.00; no tax; total 540.00
-async def test_group_by_project_makes_one_line_per_project(mcp: Client) -> None:
+# By project, worked out by hand. Each entry is billed at its own rate, as Paymo does, so a project
+# whose time has two rates gets a line per rate (project, then rate, ascending):
+#   Lab Portal   2.25 h x  80 = 180.00  (Frontend: the project's rate)
+#   Lab Portal   2.25 h x 100 = 225.00  (API design: the task's rate)
+#   Field Study  2.00 h x  90 = 180.00  (the company's)
+#   subtotal 585.00, the same as by task; no tax; total 585.00
+async def test_group_by_project_makes_one_line_per_project_and_rate(mcp: Client) -> None:
     ids = await umbrella(mcp)
     made = await call(
         mcp, "create_invoice_from_time", {"client_id": ids["client"], **WEEK, "group_by": "project"}
@@ -172,15 +190,16 @@ async def test_group_by_project_makes_one_line_per_project(mcp: Client) -> None:
     stored = await call(mcp, "get_invoice", {"id": made["invoice"]["id"], "include": ["invoiceitems"]})
     items = stored["invoiceitems"]
     assert [(i["item"], i["price_unit"], i["quantity"]) for i in items] == [
-        ("Lab Portal", 80.0, 4.5),
+        ("Lab Portal", 80.0, 2.25),
+        ("Lab Portal", 100.0, 2.25),
         ("Field Study", 90.0, 2.0),
     ]
     assert all(i["apply_tax"] is False for i in items)
-    assert (stored["subtotal"], stored["tax_amount"], stored["total"]) == (540.00, 0.0, 540.00)
+    assert (stored["subtotal"], stored["tax_amount"], stored["total"]) == (585.00, 0.0, 585.00)
     entries = await entries_of(mcp, ids["client"])
-    for entry_id in ids["api"] + ids["frontend"]:
-        assert entries[entry_id]["invoice_item_id"] == items[0]["id"]
-    assert entries[ids["interviews"][0]]["invoice_item_id"] == items[1]["id"]
+    for group, item in (("frontend", items[0]), ("api", items[1]), ("interviews", items[2])):
+        for entry_id in ids[group]:
+            assert entries[entry_id]["invoice_item_id"] == item["id"]
 
 
 # One rate for every line: 6.50 h x 50 = 325.00 (API design 112.50, Frontend 112.50, Interviews 100.00)
@@ -210,19 +229,71 @@ async def test_the_range_is_inclusive_of_its_last_day(mcp: Client) -> None:
     assert preview["invoice"]["total"] == 80.00
 
 
+NOVEMBER = {"client_id": 1, "start": "2026-11-01", "end": "2026-11-30", "dry_run": True}
+
+
 async def test_flat_rate_work_is_left_out_and_reported(mcp: Client) -> None:
-    # Seeded Acme time from November: Visual design (Website Redesign, T&M at 95/h) 2 h + 1.5 h, and
-    # Push notifications 1.5 h on the flat-rate Mobile App, which is not billed by the hour.
-    preview = await call(
-        mcp,
-        "create_invoice_from_time",
-        {"client_id": 1, "start": "2026-11-01", "end": "2026-11-30", "dry_run": True},
-    )
+    # Seeded Acme time from November: Visual design (Website Redesign, T&M at 95/h) 2 h by Sam (85/h)
+    # and 1.5 h by Maria (95/h), and Push notifications 1.5 h on the flat-rate Mobile App, which is not
+    # billed by the hour. The project has no hourly_billing_mode: each user's own rate comes first.
+    preview = await call(mcp, "create_invoice_from_time", NOVEMBER)
     assert [(i["item"], i["price_unit"], i["quantity"]) for i in preview["invoice"]["items"]] == [
-        ("Visual design", 95.0, 3.5)
+        ("Visual design", 85.0, 2.0),
+        ("Visual design", 95.0, 1.5),
     ]
-    assert preview["invoice"]["total"] == 332.50  # 3.5 h x 95
+    assert preview["invoice"]["total"] == 312.50  # 2 h x 85 + 1.5 h x 95
     assert preview["skipped"] == {"flat-rate": [8]}
+
+
+# D5, projects.md "Project Billing": the project's hourly_billing_mode orders user, task, project and
+# company rates, and the first one set is used. Visual design (task 4) gets a rate of its own, 100/h.
+@pytest.mark.parametrize(
+    ("mode", "lines"),
+    [
+        (None, [(85.0, 2.0), (95.0, 1.5)]),  # user, task, project, company: the users' rates
+        ("task", [(100.0, 3.5)]),  # task first
+        ("project", [(95.0, 3.5)]),  # the project's 95/h
+        ("company", [(90.0, 3.5)]),  # the company's default 90/h
+    ],
+)
+async def test_the_rate_follows_the_projects_hourly_billing_mode(
+    mcp: Client, fresh: SandboxServer, mode: str | None, lines: list[tuple[float, float]]
+) -> None:
+    await call(mcp, "update_task", {"id": 4, "price_per_hour": 100})
+    paymo_put(fresh, "projects/1", {"hourly_billing_mode": mode})
+    preview = await call(mcp, "create_invoice_from_time", NOVEMBER)
+    assert [(i["price_unit"], i["quantity"]) for i in preview["invoice"]["items"]] == lines
+
+
+async def test_a_user_rate_comes_before_task_and_project_rates_by_default(
+    mcp: Client, fresh: SandboxServer
+) -> None:
+    ids = await umbrella(mcp)
+    paymo_put(fresh, "users/1", {"price_per_hour": 120})
+    preview = await call(
+        mcp, "create_invoice_from_time", {"client_id": ids["client"], **WEEK, "dry_run": True}
+    )
+    assert [(i["item"], i["price_unit"]) for i in preview["invoice"]["items"]] == [
+        ("API design", 120.0),
+        ("Frontend", 120.0),
+        ("Interviews", 120.0),
+    ]
+
+
+async def test_an_invoice_whose_read_back_fails_is_reported_created(
+    mcp: Client, fresh: SandboxServer
+) -> None:
+    # Issue 11 §4: the create succeeded; only the re-read failed. Saying "failed" would invite a duplicate.
+    ids = await umbrella(mcp)
+    before = await invoice_count(mcp)
+    fault(fresh, method="GET", path_prefix="/api/invoices/", status=500, times=10)
+    made = await call(mcp, "create_invoice_from_time", {"client_id": ids["client"], **WEEK})
+    httpx.delete(fresh.base_url.replace("/api/", "/__sandbox/faults")).raise_for_status()
+    invoice_id = made["invoice"]["id"]
+    assert f"Draft invoice {invoice_id} was created, but reading it back failed" in made["note"]
+    assert await invoice_count(mcp) == before + 1
+    entries = await entries_of(mcp, ids["client"])
+    assert all(entries[e]["billed"] for e in ids["api"] + ids["frontend"] + ids["interviews"])
 
 
 async def test_bad_ranges_and_clients_are_refused_before_anything_is_made(mcp: Client) -> None:

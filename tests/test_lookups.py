@@ -123,13 +123,13 @@ async def test_milestones_by_project(mcp: Client, fresh: SandboxServer) -> None:
 async def test_currencies_are_paymos_86_codes_with_symbols(mcp: Client) -> None:
     currencies = (await call(mcp, "list_currencies"))["currencies"]
     assert len(currencies) == 86
-    assert (currencies["USD"], currencies["EUR"], currencies["GBP"], currencies["TBH"]) == (
+    assert (currencies["USD"], currencies["EUR"], currencies["GBP"], currencies["THB"]) == (
         "$",
         "€",
         "£",
         "฿",
     )
-    assert "THB" not in currencies  # Paymo lists Thai baht as TBH
+    assert "TBH" not in currencies  # D10: the docs' TBH is a typo for the ISO code of the Thai baht
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,29 @@ async def test_the_surface_stays_lean() -> None:
     assert max(sizes.values()) <= 6000, max(sizes.items(), key=lambda kv: kv[1])
 
 
+# What every model pays on every turn: the names, descriptions and input schemas of the default server.
+TOOL_LIST_BUDGET = 42_000
+
+
+async def test_the_model_visible_tool_list_stays_within_its_budget() -> None:
+    server = build_server(Settings(api_key=SecretStr("x"), base_url="http://127.0.0.1:1/api/"))
+    async with Client(server) as client:
+        tools = (await client.list_tools()).tools
+    visible = [t.model_dump(exclude_none=True, by_alias=True) for t in tools]
+    sizes = {
+        d["name"]: len(
+            json.dumps(
+                {k: d[k] for k in ("name", "description", "inputSchema") if k in d}, separators=(",", ":")
+            )
+        )
+        for d in visible
+    }
+    assert sum(sizes.values()) <= TOOL_LIST_BUDGET, (
+        sum(sizes.values()),
+        sorted(sizes.items(), key=lambda kv: -kv[1])[:5],
+    )
+
+
 async def test_read_only_mode_registers_no_writing_tools() -> None:
     names = {t["name"] for t in await listed(read_only=True)}
     assert not {n for n in names if n.startswith(("create_", "update_", "delete_"))}

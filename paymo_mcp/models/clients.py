@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
 
+from pydantic import AfterValidator, Field
+
+from paymo_mcp.client.uploads import check_image_url
 from paymo_mcp.models.common import InputModel, ListFilters, ReadModel, partial_model
+
+# Paymo takes a logo only as a multipart upload (clients.md): the server fetches this URL and uploads it.
+ImageUrl = Annotated[
+    str,
+    AfterValidator(check_image_url),
+    Field(description="Logo: http(s) URL of a JPEG, PNG or GIF up to 2 MB; fetched and uploaded."),
+]
 
 
 class Client(ReadModel):
@@ -28,12 +38,12 @@ class ClientCreate(InputModel):
     email: str | None = Field(None, description="Billing e-mail address.")
     website: str | None = Field(None, description="Website URL.")
     fiscal_information: str | None = Field(None, description="Tax/VAT details shown on invoices.")
-    image: str | None = Field(None, description="Logo image URL.")
+    image: ImageUrl | None = None
 
 
 ClientUpdate = partial_model(
     "ClientUpdate",
     ClientCreate,
-    clearable=frozenset(set(ClientCreate.model_fields) - {"name"}),
+    clearable=frozenset(set(ClientCreate.model_fields) - {"name", "image"}),
     extra={"active": (bool | None, Field(None, description="false archives the client; true restores it."))},
 )

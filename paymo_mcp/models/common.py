@@ -6,33 +6,55 @@ from datetime import UTC, date, datetime
 from types import UnionType
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    create_model,
+)
 from pydantic.fields import FieldInfo
 
 from paymo_mcp.client.query import Condition
+from paymo_mcp.models.timezone import localize
 
-Id = Annotated[int, Field(ge=1)]
+MAX_ID = 2**63 - 1
+
+
+def _fits(value: int) -> int:
+    if value < 1:
+        raise ValueError("an id is a positive integer")
+    if value > MAX_ID:
+        raise ValueError("too large for a Paymo id (at most 2^63-1)")
+    return value
+
+
+# Ids are positive and fit Paymo's 64-bit integers: checked here, not advertised (every id would carry
+# the same `minimum`, bytes a model does not need to know ids are positive).
+Id = Annotated[int, AfterValidator(_fits)]
 
 
 def _iso_utc(value: datetime) -> str:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return localize(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # Paymo answers in UTC with a Z; it accepts offsets, but sending UTC keeps one form everywhere.
-# A time without an offset is taken as UTC, as the tool descriptions say.
-DateTime = Annotated[datetime, AfterValidator(_aware), PlainSerializer(_iso_utc, return_type=str)]
+# A time without an offset is the Paymo user's local time (their `timezone`, models/timezone.py).
+DateTime = Annotated[datetime, AfterValidator(localize), PlainSerializer(_iso_utc, return_type=str)]
 Date = date
+
+# Read models: Paymo may send numbers as strings ("204.00"); the output schema must admit both.
+Number = Annotated[float | str, WithJsonSchema({"type": ["number", "string"]})]
+Integer = Annotated[int | str, WithJsonSchema({"type": ["integer", "string"]})]
 
 
 class InputModel(BaseModel):
     """Tool arguments: a misspelt or unknown argument is an error, never silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # Infinity and NaN cannot be sent to Paymo as JSON: refused here, naming the argument.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
     def paymo_body(self) -> dict[str, Any]:
         """The JSON body for Paymo: only the fields the caller gave, in Paymo's spelling."""
@@ -44,7 +66,7 @@ class ReadModel(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    id: int
+    id: Integer
 
 
 class ListFilters(InputModel):
@@ -93,19 +115,27 @@ def partial_model(
     base: type[BaseModel] = InputModel,
     extra: dict[str, Any] | None = None,
     doc: str = "",
+    omit: frozenset[str] = frozenset(),
+    describe: dict[str, str] | None = None,
 ) -> type[BaseModel]:
     """The update model of a create model: `id` plus every field optional.
 
     Omitted fields stay unchanged; only `clearable` fields accept null (which clears them in Paymo).
+    `omit` drops fields Paymo cannot change after creation; `describe` gives the update's own wording
+    where the create description would not be true of an update.
     """
-    fields: dict[str, Any] = {"id": (Id, Field(description="Id of the record to update."))}
+    fields: dict[str, Any] = {"id": (Id, Field(description="Record id."))}
     for field_name, info in source.model_fields.items():
+        if field_name in omit:
+            continue
         annotation = _without_none(info.annotation)
         if field_name in clearable:
             annotation = annotation | None
         copy = FieldInfo.merge_field_infos(info, default=None)
         if copy.description is None:
             copy.description = _annotated_description(annotation)
+        if describe and field_name in describe:
+            copy.description = describe[field_name]
         fields[field_name] = (annotation, copy)
     fields.update(extra or {})
     model: type[BaseModel] = create_model(name, __base__=base, __doc__=doc or None, **fields)

@@ -8,12 +8,21 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator
 
 from paymo_mcp.client.query import Condition
-from paymo_mcp.models.common import Date, Id, InputModel, ListFilters, ReadModel, partial_model
+from paymo_mcp.models.common import (
+    Date,
+    Id,
+    InputModel,
+    Integer,
+    ListFilters,
+    Number,
+    ReadModel,
+    partial_model,
+)
 from paymo_mcp.models.currencies import check_currency
 
 Status = Literal["draft", "sent", "viewed", "paid", "void"]
 Currency = Annotated[
-    str, AfterValidator(check_currency), Field(description="Currency code, e.g. USD, EUR (list_currencies).")
+    str, AfterValidator(check_currency), Field(description="ISO 4217 code, e.g. USD (list_currencies).")
 ]
 _COMPARISON = re.compile(r"^\s*(>=|<=|!=|<>|=|>|<)?\s*(-?\d+(?:\.\d+)?)\s*$")
 Percent = Annotated[float, Field(ge=0, le=100)]
@@ -21,10 +30,10 @@ Percent = Annotated[float, Field(ge=0, le=100)]
 
 class Invoice(ReadModel):
     number: str | None = None
-    client_id: int | None = None
+    client_id: Integer | None = None
     status: str | None = None
     currency: str | None = None
-    total: float | None = None
+    total: Number | None = None
 
 
 class InvoiceFilters(ListFilters):
@@ -61,11 +70,22 @@ class InvoiceItem(InputModel):
     entries: list[Id] | None = Field(None, description="Time entries this line bills (marked billed).")
 
 
+def _new_items_complete(items: list[InvoiceItem]) -> list[InvoiceItem]:
+    for n, line in enumerate(items):
+        if line.id is None and (line.item is None or line.price_unit is None or line.quantity is None):
+            raise ValueError(f"item {n}: a new line needs item, price_unit and quantity")
+    return items
+
+
+# The check lives in the type, so update_invoice (a partial model of create) keeps it too.
+Items = Annotated[list[InvoiceItem], AfterValidator(_new_items_complete)]
+
+
 class InvoiceCreate(InputModel):
     client_id: Id = Field(description="Client to bill (list_clients).")
     currency: Currency
-    date: Date | None = Field(None, description="Issue date, YYYY-MM-DD.")
-    due_date: Date | None = Field(None, description="Due date, YYYY-MM-DD.")
+    date: Date | None = Field(None, description="Issue date.")
+    due_date: Date | None = Field(None, description="Due date.")
     template_id: Id | None = Field(None, description="Invoice template (list_invoice_templates).")
     tax: Percent | None = Field(None, description="Tax percent.")
     tax_text: str | None = Field(None, description="Tax label, e.g. VAT.")
@@ -74,22 +94,14 @@ class InvoiceCreate(InputModel):
     tax_on_tax: bool | None = Field(None, description="true: tax2 also applies to the first tax.")
     number: str | None = Field(None, min_length=1, description="Unique number; omitted: auto-numbered.")
     title: str | None = Field(None, description="Title printed on the invoice, e.g. INVOICE.")
-    delivery_date: Date | None = Field(None, description="Delivery date, YYYY-MM-DD.")
+    delivery_date: Date | None = Field(None, description="Delivery date.")
     footer: str | None = Field(None, description="Footer text.")
     discount: Percent | None = Field(None, description="Discount percent.")
     discount_text: str | None = Field(None, description="Discount label.")
     bill_to: str | None = Field(None, description="Client address block.")
     company_info: str | None = Field(None, description="Your company block.")
     notes: str | None = Field(None, description="Internal notes (not printed).")
-    items: list[InvoiceItem] | None = Field(None, description="Lines: item, price_unit, quantity, ...")
-
-    @field_validator("items")
-    @classmethod
-    def _new_items_complete(cls, items: list[InvoiceItem] | None) -> list[InvoiceItem] | None:
-        for n, line in enumerate(items or []):
-            if line.id is None and (line.item is None or line.price_unit is None or line.quantity is None):
-                raise ValueError(f"item {n}: a new line needs item, price_unit and quantity")
-        return items
+    items: Items | None = Field(None, description="Lines: item, price_unit, quantity, ...")
 
 
 InvoiceUpdate = partial_model(
@@ -99,5 +111,9 @@ InvoiceUpdate = partial_model(
     extra={
         "status": (Status | None, Field(None, description="Set the status by hand, e.g. void.")),
     },
-    doc="items, when given, replaces the set: listed ids stay, new lines are added, missing ones deleted.",
+    describe={
+        "number": "Unique invoice number.",
+        "items": "Replaces all lines: listed ids stay (edited if fields given), lines without id are "
+        "added, unlisted lines are deleted.",
+    },
 )

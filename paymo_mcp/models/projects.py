@@ -6,21 +6,19 @@ from typing import Annotated
 
 from pydantic import Field
 
-from paymo_mcp.models.common import Id, InputModel, ListFilters, ReadModel, partial_model
+from paymo_mcp.models.common import Id, InputModel, Integer, ListFilters, ReadModel, partial_model
 
+# projects.md (the project object): "alphanumeric (A-Z, 0-9)"; the docs give no length limit.
 ProjectCode = Annotated[
     str,
-    Field(
-        pattern=r"^[A-Z0-9]{1,16}$",
-        description="Task-code prefix: capital letters A-Z and digits only, e.g. WEB2.",
-    ),
+    Field(pattern=r"^[A-Z0-9]+$", description="Task-code prefix, letters A-Z and digits, e.g. WEB2."),
 ]
 
 
 class Project(ReadModel):
     name: str | None = None
     code: str | None = None
-    client_id: int | None = None
+    client_id: Integer | None = None
     active: bool | None = None
 
 
@@ -42,8 +40,8 @@ class ProjectCreate(InputModel):
     status_id: Id | None = Field(None, description="Project status (list_project_statuses).")
     active: bool | None = Field(None, description="false creates it archived.")
     adjustable_hours: bool | None = Field(None, description="Budget follows the tasks' budget hours.")
-    users: list[Id] | None = Field(None, description="Assigned users: the whole list (replaces it).")
-    managers: list[Id] | None = Field(None, description="Managers, also added to users: the whole list.")
+    users: list[Id] | None = Field(None, description="Assigned users (managers are added to them).")
+    managers: list[Id] | None = Field(None, description="Managers.")
     billable: bool | None = Field(None, description="Billable project.")
     flat_billing: bool | None = Field(None, description="Billable: true flat rate, false time & materials.")
     budget_hours: float | None = Field(None, ge=0, description="Budgeted hours; omitted = unlimited.")
@@ -55,4 +53,11 @@ ProjectUpdate = partial_model(
     "ProjectUpdate",
     ProjectCreate,
     clearable=frozenset({"description", "budget_hours", "price_per_hour", "price"}),
+    describe={
+        "client_id": "Client (list_clients).",
+        "active": "false archives the project; true restores it.",
+        "users": "Assigned users: replaces the whole list (managers stay in it).",
+        "managers": "Managers: replaces the whole list.",
+        "budget_hours": "Budgeted hours; null = unlimited.",
+    },
 )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from paymo_mcp.models.common import Id, InputModel, ListFilters, ReadModel, partial_model
+from paymo_mcp.models.common import Id, InputModel, Integer, ListFilters, ReadModel, partial_model
 
 
 class Tasklist(ReadModel):
     name: str | None = None
-    project_id: int | None = None
+    project_id: Integer | None = None
 
 
 class TasklistFilters(ListFilters):
@@ -24,4 +24,7 @@ class TasklistCreate(InputModel):
     milestone_id: Id | None = Field(None, description="Milestone to link (list_milestones).")
 
 
-TasklistUpdate = partial_model("TasklistUpdate", TasklistCreate, clearable=frozenset({"milestone_id"}))
+# project_id is read-only in Paymo (tasklists.md, the task list object): a list stays in its project.
+TasklistUpdate = partial_model(
+    "TasklistUpdate", TasklistCreate, clearable=frozenset({"milestone_id"}), omit=frozenset({"project_id"})
+)

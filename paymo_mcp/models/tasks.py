@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
-from paymo_mcp.models.common import Date, Id, InputModel, ListFilters, ReadModel, partial_model
+from paymo_mcp.models.common import Date, Id, InputModel, Integer, ListFilters, ReadModel, partial_model
 
 PRIORITIES = {"low": 25, "normal": 50, "high": 75, "critical": 100}
 
@@ -23,7 +23,7 @@ def _priority(value: Any) -> Any:
     raise ValueError("use one of 25 (low), 50 (normal), 75 (high), 100 (critical), or those words")
 
 
-PRIORITY_HELP = "25 low, 50 normal (default), 75 high, 100 critical; the words work too."
+PRIORITY_HELP = "25 low, 50 normal, 75 high, 100 critical; or those words."
 Priority = Annotated[
     Literal[25, 50, 75, 100],
     BeforeValidator(_priority),
@@ -33,8 +33,8 @@ Priority = Annotated[
 
 class Task(ReadModel):
     name: str | None = None
-    project_id: int | None = None
-    tasklist_id: int | None = None
+    project_id: Integer | None = None
+    tasklist_id: Integer | None = None
     complete: bool | None = None
     due_date: str | None = None
 
@@ -62,11 +62,11 @@ class TaskCreate(InputModel):
     flat_billing: bool | None = Field(None, description="Flat-rate task (time & materials projects).")
     seq: int | None = Field(None, ge=0, description="Position in the task list (0 = first).")
     description: str | None = Field(None, description="Task description (HTML allowed).")
-    due_date: Date | None = Field(None, description="Due date, YYYY-MM-DD.")
+    due_date: Date | None = Field(None, description="Due date.")
     budget_hours: float | None = Field(None, ge=0, description="Budgeted hours.")
     price_per_hour: float | None = Field(None, ge=0, description="Hourly rate for time-based billing.")
     users: list[Id] | None = Field(None, description="Assigned user ids (list_users).")
-    priority: Priority | None = Field(None, description=PRIORITY_HELP)
+    priority: Priority | None = Field(None, description=PRIORITY_HELP + " Default 50.")
 
     @model_validator(mode="after")
     def _needs_a_place(self) -> TaskCreate:
@@ -79,4 +79,12 @@ TaskUpdate = partial_model(
     "TaskUpdate",
     TaskCreate,
     clearable=frozenset({"due_date", "budget_hours", "price_per_hour", "description", "users"}),
+    # project_id is read-only in Paymo (tasks.md, the task object): a task moves with its task list.
+    omit=frozenset({"project_id"}),
+    describe={
+        "tasklist_id": "Move to this task list; a list of another project moves the task to that project.",
+        "complete": "true completes the task, false reopens it.",
+        "users": "Assigned user ids: replaces the whole list; [] or null unassigns everyone.",
+        "priority": PRIORITY_HELP,
+    },
 )

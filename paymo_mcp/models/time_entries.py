@@ -9,7 +9,16 @@ from annotated_types import Ge, Le
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from paymo_mcp.client.query import Condition
-from paymo_mcp.models.common import Date, DateTime, Id, InputModel, ListFilters, ReadModel, partial_model
+from paymo_mcp.models.common import (
+    Date,
+    DateTime,
+    Id,
+    InputModel,
+    Integer,
+    ListFilters,
+    ReadModel,
+    partial_model,
+)
 
 _UNIT = {"h": 3600, "m": 60, "s": 1}
 _PARTS = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|hrs|hr|h|minutes?|mins|min|m|seconds?|secs|sec|s)", re.I)
@@ -44,9 +53,9 @@ Duration = Annotated[
 
 
 class TimeEntry(ReadModel):
-    task_id: int | None = None
-    user_id: int | None = None
-    duration: int | None = None
+    task_id: Integer | None = None
+    user_id: Integer | None = None
+    duration: Integer | None = None
     billed: bool | None = None
 
 
@@ -56,8 +65,8 @@ class TimeEntryFilters(ListFilters):
     user_id: Id | None = Field(None, description="Only entries of this user.")
     task_id: Id | None = Field(None, description="Only entries of this task.")
     billed: bool | None = Field(None, description="true: billed only; false: unbilled only.")
-    start: DateTime | None = Field(None, description="Entries from this time (ISO 8601, UTC if no offset).")
-    end: DateTime | None = Field(None, description="Entries before this time (ISO 8601).")
+    start: DateTime | None = Field(None, description="Entries from this time (no offset: your Paymo zone).")
+    end: DateTime | None = Field(None, description="Entries before this time.")
 
     @model_validator(mode="after")
     def _range(self) -> TimeEntryFilters:
@@ -82,14 +91,15 @@ class TimeEntryFilters(ListFilters):
 class TimeEntryCreate(InputModel):
     task_id: Id = Field(description="Task the time is logged on (list_tasks).")
     start_time: DateTime | None = Field(
-        None, description="Start (ISO 8601). With end_time: a timed entry; alone: starts a timer."
+        None, description="Start; no offset = your Paymo time zone. Alone: starts a timer."
     )
-    end_time: DateTime | None = Field(None, description="End (ISO 8601); needs start_time.")
+    end_time: DateTime | None = Field(None, description="End; needs start_time.")
     date: Date | None = Field(None, description="Day (YYYY-MM-DD) for a date + duration entry.")
     duration: Duration | None = Field(None, description="Seconds, or text like '1h30m'; at least 1 minute.")
     user_id: Id | None = Field(None, description="Whose time (default: you; list_users).")
     description: str | None = Field(None, description="What was done.")
     billed: bool | None = Field(None, description="Mark as billed.")
+    invoice_item_id: Id | None = Field(None, description="Invoice line that bills this entry.")
 
     @model_validator(mode="after")
     def _one_timing_mode(self) -> TimeEntryCreate:
@@ -113,7 +123,10 @@ class TimeEntryCreate(InputModel):
 TimeEntryUpdate = partial_model(
     "TimeEntryUpdate",
     TimeEntryCreate,
-    clearable=frozenset({"description"}),
-    extra={"invoice_item_id": (Id | None, Field(None, description="Invoice line that bills this entry."))},
-    doc="duration can change only on date + duration entries; for timed ones change end_time.",
+    clearable=frozenset({"description", "invoice_item_id"}),
+    describe={
+        "start_time": "Start; no offset = your Paymo time zone.",
+        "user_id": "Whose time (list_users).",
+        "duration": "Seconds or '1h30m'; date + duration entries only (timed: change end_time).",
+    },
 )

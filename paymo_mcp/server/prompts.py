@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.prompts.base import Prompt
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
@@ -14,7 +15,9 @@ from pydantic import Field
 
 from paymo_mcp.client import Condition, PaymoError, build_where
 from paymo_mcp.config import TOOLSETS
-from paymo_mcp.server.context import app_context
+from paymo_mcp.models.timezone import day_bounds, today
+from paymo_mcp.server.context import AppContext, app_context
+from paymo_mcp.tools.toolkit import user_timezone
 
 Task = Annotated[str, Field(description="Words of the task's name, e.g. 'wireframes'.")]
 Duration = Annotated[str, Field(description="Time to log: '1h30m', '90m', '1.5h' or seconds.")]
@@ -39,6 +42,14 @@ def _day(text: str | None, default: date, name: str) -> date:
         raise _refuse(f"{name}: {text!r} is not a date; write YYYY-MM-DD") from None
 
 
+async def _today(app: AppContext) -> date:
+    """Today in the Paymo user's time zone (the server's own clock may be in another)."""
+    try:
+        return today(await user_timezone(app))
+    except ToolError as exc:
+        raise _refuse(str(exc)) from None
+
+
 def _hours(seconds: float) -> str:
     return f"{seconds / 3600:.2f}"
 
@@ -48,7 +59,7 @@ async def log_time(
 ) -> str:
     """Log time on a task found by name: the open tasks that match are looked up and shown."""
     app = app_context(ctx)
-    when = _day(day, date.today(), "day")
+    when = _day(day, await _today(app), "day")
     where = build_where([Condition("name", "like", f"%{task}%"), Condition("complete", "=", False)])
     try:
         found = await app.client.list("tasks", "tasks", where=where, include="project.name", limit=10)
@@ -97,16 +108,12 @@ async def _user(ctx: Context[Any, Any], ref: str) -> tuple[int, str]:
 async def weekly_timesheet(ctx: Context[Any, Any], user_id: UserRef = "", week_of: WeekOf = "") -> str:
     """A user's time for one week (Monday to Sunday), summed by project and by day."""
     app = app_context(ctx)
-    start = _day(week_of, date.today(), "week_of")
+    start = _day(week_of, await _today(app), "week_of")
     start -= timedelta(days=start.weekday())
     end = start + timedelta(days=7)
     uid, name = await _user(ctx, user_id)
-    where = build_where(
-        [
-            Condition("user_id", "=", uid),
-            Condition("time_interval", "in", [f"{start}T00:00:00Z", f"{end}T00:00:00Z"]),
-        ]
-    )
+    week = day_bounds(start, end - timedelta(days=1), await user_timezone(app))
+    where = build_where([Condition("user_id", "=", uid), Condition("time_interval", "in", week)])
     try:
         entries = await app.client.list("entries", "entries", where=where, include="task.project", limit=2500)
     except PaymoError as exc:
@@ -139,11 +146,11 @@ async def invoice_unbilled_time(
     if not client_id.strip().isdigit():
         raise _refuse(f"client_id must be a number (list_clients gives it), got {client_id!r}")
     cid = int(client_id)
-    last = _day(end, date.today(), "end")
+    last = _day(end, await _today(app), "end")
     first = _day(start, last.replace(day=1), "start")
     if last < first:
         raise _refuse(f"end ({last}) is before start ({first})")
-    interval = [f"{first}T00:00:00Z", f"{last + timedelta(days=1)}T00:00:00Z"]
+    interval = day_bounds(first, last, await user_timezone(app))
     where = build_where(
         [
             Condition("client_id", "=", cid),

@@ -11,21 +11,35 @@ from mcp_types import ToolAnnotations
 from pydantic import AfterValidator, BaseModel, Field, create_model
 
 from paymo_mcp.client import MAX_LIMIT, PaymoError, build_include, build_where
+from paymo_mcp.client.uploads import Image, ImageFetchError, fetch_image, upload_image
 from paymo_mcp.models.common import DateTime, Id, InputModel, ListFilters
 from paymo_mcp.server.context import AppContext
+from paymo_mcp.tools.differences import not_kept
 from paymo_mcp.tools.toolkit import compact_schema, make_tool
 
 Order = Annotated[
     str,
     Field(
         pattern=r"^[a-z_]+( (asc|desc))?$",
-        description="Sort: 'field [asc|desc]', e.g. 'created_on desc' (newest first). Default: oldest first.",
+        description="'field asc|desc', e.g. 'created_on desc'; default oldest first.",
     ),
 ]
-Fields = Annotated[
-    list[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]],
-    Field(description="Return only these fields of each record (id always comes), e.g. ['name','due_date']."),
-]
+
+
+def _fields_type(known: tuple[str, ...]) -> Any:
+    """`fields`: names of the record's fields; an unknown one is an error listing the known ones."""
+
+    def check(names: list[str]) -> list[str]:
+        unknown = [n for n in names if n not in known]
+        if known and unknown:
+            raise ValueError(f"unknown field {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+        return names
+
+    return Annotated[
+        list[str],
+        AfterValidator(check),
+        Field(description="Only these fields per record (id and includes stay)."),
+    ]
 
 
 def _include_type(spec_includes: tuple[str, ...]) -> Any:
@@ -46,10 +60,11 @@ def _include_type(spec_includes: tuple[str, ...]) -> Any:
     ]
 
 
-def _select(record: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+def _select(record: dict[str, Any], fields: list[str] | None, include: list[str] | None) -> dict[str, Any]:
     if not fields:
         return record
-    return {k: v for k, v in record.items() if k == "id" or k in fields}
+    keep = {"id", *fields, *(key.split(".", 1)[0] for key in include or ())}
+    return {k: v for k, v in record.items() if k in keep}
 
 
 def _annotations(
@@ -80,11 +95,11 @@ class ResourceTools:
             f"List{spec.name.title().replace('_', '')}Arguments",
             __base__=spec.filters,
             include=self.include_field,
-            fields=(Fields | None, None),
+            fields=(_fields_type(spec.fields) | None, None),
             order=(Order | None, None),
             limit=(
                 int,
-                Field(50, ge=1, le=MAX_LIMIT, description=f"Most records to return (max {MAX_LIMIT})."),
+                Field(50, ge=1, le=MAX_LIMIT, description="Most records to return."),
             ),
         )
         page_fields: dict[str, Any] = {
@@ -108,7 +123,7 @@ class ResourceTools:
                 on_page=progress,
             )
             return {
-                spec.name: [_select(r, args.fields) for r in records],
+                spec.name: [_select(r, args.fields, args.include) for r in records],
                 "count": len(records),
                 "more": len(records) == args.limit,
             }
@@ -149,12 +164,46 @@ class ResourceTools:
 
     # -- create / update ------------------------------------------------------------------
 
+    async def _write(self, app: AppContext, record_id: int | None, body: dict[str, Any]) -> dict[str, Any]:
+        """Create (`record_id` None) or update, then upload images, then say what Paymo did not keep.
+
+        Images are fetched before anything is written, so a bad image URL changes nothing.
+        """
+        spec = self.spec
+        images: dict[str, Image] = {}
+        for name in spec.uploads:
+            if name in body:
+                try:
+                    images[name] = await fetch_image(body.pop(name))
+                except ImageFetchError as exc:
+                    raise ToolError(f"{name}: {exc}; nothing was changed.") from None
+        record: dict[str, Any] | None = None
+        done = "created" if record_id is None else "updated"
+        if record_id is None:
+            record = await app.client.create(spec.path, spec.key, body)
+            record_id = int(record["id"])
+        elif body:
+            record = await app.client.update(spec.path, spec.key, record_id, body)
+        warnings = [not_kept(body, record)] if record is not None else []
+        for name, image in images.items():
+            try:
+                record = await upload_image(app.client, spec.path, spec.key, record_id, image, field=name)
+            except PaymoError as exc:
+                warnings.append(f"The {spec.noun} was {done} but its {name} was not uploaded: {exc}")
+            else:
+                if not record.get(name):
+                    warnings.append(f"Paymo took the {name} upload, but its answer shows no {name}.")
+        if record is None:  # only an image was to change, and its upload failed
+            record = await app.client.get(spec.path, spec.key, record_id)
+        warning = " ".join(w for w in warnings if w)
+        return {**record, "warning": warning} if warning else record
+
     def create_tool(self) -> Tool:
         spec = self.spec
         assert spec.create is not None
 
         async def handler(args: Any, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
-            return await app.client.create(spec.path, spec.key, args.paymo_body())
+            return await self._write(app, None, args.paymo_body())
 
         doc = spec.create.__doc__ if spec.create.__doc__ and "Usage docs" not in spec.create.__doc__ else ""
         return make_tool(
@@ -176,7 +225,7 @@ class ResourceTools:
             record_id = body.pop("id")
             if not body:
                 raise ToolError("Nothing to update: give at least one field besides id.")
-            return await app.client.update(spec.path, spec.key, record_id, body)
+            return await self._write(app, record_id, body)
 
         note = spec.update.__doc__ or ""
         return make_tool(

@@ -4,7 +4,6 @@ link those entries (so Paymo marks them billed). A workflow the Paymo module doe
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
@@ -14,30 +13,39 @@ from mcp.server.mcpserver.tools.base import Tool
 from mcp_types import ToolAnnotations
 from pydantic import Field, model_validator
 
-from paymo_mcp.client import Condition, build_where
+from paymo_mcp.client import Condition, PaymoError, build_where
 from paymo_mcp.client.paymo import MAX_LIMIT
 from paymo_mcp.models.common import Date, Id, InputModel
 from paymo_mcp.models.invoices import Currency, Percent
+from paymo_mcp.models.timezone import day_bounds, today
 from paymo_mcp.server.context import AppContext
-from paymo_mcp.tools.toolkit import make_tool
+from paymo_mcp.tools.toolkit import make_tool, user_timezone
 
 _CENT = Decimal("0.01")
+# projects.md, "Project Billing": the project's hourly_billing_mode orders the rates; the first set wins.
+RATE_ORDER: dict[str | None, tuple[str, ...]] = {
+    None: ("user", "task", "project", "company"),
+    "user": ("user", "task", "project", "company"),
+    "task": ("task", "user", "project", "company"),
+    "project": ("project", "user", "task", "company"),
+    "company": ("company", "user", "task", "project"),
+}
 
 
 class InvoiceFromTime(InputModel):
     client_id: Id = Field(description="Client whose unbilled time to invoice (list_clients).")
-    start: Date = Field(description="First day of time to include, YYYY-MM-DD.")
-    end: Date = Field(description="Last day of time to include, YYYY-MM-DD (inclusive).")
-    group_by: Literal["task", "project"] = Field("task", description="One invoice line per task or project.")
+    start: Date = Field(description="First day of time to include (days in your Paymo time zone).")
+    end: Date = Field(description="Last day of time to include (inclusive).")
+    group_by: Literal["task", "project"] = Field("task", description="A line per task or project (and rate).")
     price_per_hour: float | None = Field(
         None,
         ge=0,
-        description="Rate for every line; default: the task's rate, else the project's, else the company's "
-        "(group_by=project: the project's, else the company's).",
+        description="Rate for every line; default: Paymo's, by the project's hourly_billing_mode "
+        "(unset: user, task, project, company rate).",
     )
     currency: Currency | None = None
     tax: Percent | None = Field(None, description="Tax percent on every line.")
-    due_date: Date | None = Field(None, description="Due date, YYYY-MM-DD.")
+    due_date: Date | None = Field(None, description="Due date.")
     title: str | None = Field(None, description="Invoice title.")
     dry_run: bool = Field(False, description="true: show the invoice that would be made, create nothing.")
 
@@ -90,10 +98,7 @@ async def _gather(
     args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any], steps: int
 ) -> dict[str, Any]:
     client = app.client
-    interval = [
-        f"{args.start.isoformat()}T00:00:00Z",
-        f"{(args.end + timedelta(days=1)).isoformat()}T00:00:00Z",
-    ]
+    interval = day_bounds(args.start, args.end, await user_timezone(app))
     where = build_where(
         [
             Condition("client_id", "=", args.client_id),
@@ -125,8 +130,17 @@ async def _gather(
             "projects", "projects", where=build_where([Condition("id", "in", project_ids)]), limit=MAX_LIMIT
         )
     }
+    user_ids = sorted({int(e["user_id"]) for e in entries if e.get("user_id")})
+    users = {
+        u["id"]: u
+        for u in await client.list(
+            "users", "users", where=build_where([Condition("id", "in", user_ids)]), limit=MAX_LIMIT
+        )
+    }
     company: dict[str, Any] = (await client.request("GET", "company")).get("company", {})
-    await ctx.report_progress(2, steps, f"rates of {len(tasks)} tasks and {len(projects)} projects looked up")
+    await ctx.report_progress(
+        2, steps, f"rates of {len(users)} users, {len(tasks)} tasks and {len(projects)} projects looked up"
+    )
     billable: list[dict[str, Any]] = []
     skipped: dict[str, list[int]] = defaultdict(list)
     for entry in entries:
@@ -148,27 +162,38 @@ async def _gather(
         "truncated": truncated,
         "tasks": tasks,
         "projects": projects,
+        "users": users,
         "company": company,
     }
 
 
+def entry_rate(found: dict[str, Any], entry: dict[str, Any]) -> float:
+    """The hourly rate Paymo bills an entry at: the first rate set, in its project's billing-mode order."""
+    task = found["tasks"].get(entry["task_id"], {})
+    project = found["projects"].get(task.get("project_id"), {})
+    rates = {
+        "user": found["users"].get(entry.get("user_id"), {}).get("price_per_hour"),
+        "task": task.get("price_per_hour"),
+        "project": project.get("price_per_hour"),
+        "company": found["company"].get("default_price_per_hour"),
+    }
+    order = RATE_ORDER.get(project.get("hourly_billing_mode"), RATE_ORDER[None])
+    return next((r for r in (_rate(rates[source]) for source in order) if r), 0.0)
+
+
 def _lines(args: InvoiceFromTime, found: dict[str, Any]) -> list[dict[str, Any]]:
-    tasks, projects, company = found["tasks"], found["projects"], found["company"]
-    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    """One line per task (or project) and rate: entries billed at different rates get their own lines."""
+    tasks, projects = found["tasks"], found["projects"]
+    groups: dict[tuple[int, float], list[dict[str, Any]]] = defaultdict(list)
     for entry in found["entries"]:
         task = tasks.get(entry["task_id"], {})
         key = entry["task_id"] if args.group_by == "task" else task.get("project_id", 0)
-        groups[key].append(entry)
+        rate = args.price_per_hour if args.price_per_hour is not None else entry_rate(found, entry)
+        groups[(key, rate)].append(entry)
     lines = []
-    for key, group in sorted(groups.items()):
+    for (key, rate), group in sorted(groups.items()):
         task = tasks.get(group[0]["task_id"], {})
         project = projects.get(task.get("project_id"), {})
-        rate = args.price_per_hour
-        if rate is None:
-            sources: tuple[Any, ...] = (task.get("price_per_hour"), project.get("price_per_hour"))
-            if args.group_by == "project":
-                sources = (project.get("price_per_hour"),)
-            rate = next((r for r in map(_rate, (*sources, company.get("default_price_per_hour"))) if r), 0.0)
         seconds = sum(int(e.get("duration") or 0) for e in group)
         name = task.get("name") if args.group_by == "task" else project.get("name")
         days = sorted(str(e.get("date") or e.get("start_time", ""))[:10] for e in group)
@@ -194,7 +219,7 @@ async def _handler(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any
     body: dict[str, Any] = {
         "client_id": args.client_id,
         "currency": args.currency or found["company"].get("default_currency") or "USD",
-        "date": date.today().isoformat(),
+        "date": today(await user_timezone(app)).isoformat(),
         "items": items,
     }
     for field in ("tax", "title"):
@@ -210,7 +235,16 @@ async def _handler(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any
     if args.dry_run:
         return {**out, "invoice": {**body, **preview_totals(items, args.tax)}}
     created = await app.client.create("invoices", "invoices", body)
-    invoice = await app.client.get("invoices", "invoices", created["id"], include="invoiceitems")
+    try:
+        invoice = await app.client.get("invoices", "invoices", created["id"], include="invoiceitems")
+    except PaymoError as exc:
+        # The invoice exists: saying the call failed would invite a second, duplicate invoice.
+        invoice = created
+        read_back = (
+            f"Draft invoice {created['id']} was created, but reading it back failed ({exc}); "
+            f"get_invoice with id {created['id']} shows it."
+        )
+        out["note"] = f"{out['note']} {read_back}" if "note" in out else read_back
     await ctx.report_progress(4, steps, f"draft invoice {invoice.get('number')} created")
     return {**out, "invoice": invoice}
 

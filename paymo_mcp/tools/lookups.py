@@ -14,7 +14,7 @@ from paymo_mcp.models.common import InputModel
 from paymo_mcp.models.currencies import CURRENCIES
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.generator import ResourceTools
-from paymo_mcp.tools.spec import ResourceSpec
+from paymo_mcp.tools.spec import ResourceSpec, names
 from paymo_mcp.tools.toolkit import make_tool
 
 USERS = ResourceSpec(
@@ -27,6 +27,12 @@ USERS = ResourceSpec(
     read=lookups.User,
     filters=lookups.UserFilters,
     includes=("entries", "milestones", "comments", "discussions", "expenses", "files", "reports"),
+    fields=names(
+        "id name email type active timezone phone skype position workday_hours price_per_hour image "
+        "image_thumb_large image_thumb_medium image_thumb_small date_format time_format decimal_sep "
+        "thousands_sep week_start language theme assigned_projects managed_projects is_online "
+        "created_on updated_on"
+    ),
 )
 WORKFLOW_STATUSES = ResourceSpec(
     name="workflow_statuses",
@@ -38,6 +44,7 @@ WORKFLOW_STATUSES = ResourceSpec(
     read=lookups.WorkflowStatus,
     filters=lookups.WorkflowStatusFilters,
     includes=("workflow",),
+    fields=names("id name workflow_id color seq action created_on updated_on"),
 )
 PROJECT_STATUSES = ResourceSpec(
     name="project_statuses",
@@ -49,6 +56,7 @@ PROJECT_STATUSES = ResourceSpec(
     read=lookups.ProjectStatus,
     filters=lookups.NoFilters,
     includes=("projects",),
+    fields=names("id name active seq readonly created_on updated_on"),
 )
 INVOICE_TEMPLATES = ResourceSpec(
     name="invoice_templates",
@@ -60,6 +68,7 @@ INVOICE_TEMPLATES = ResourceSpec(
     read=lookups.InvoiceTemplate,
     filters=lookups.NoFilters,
     includes=("invoices",),
+    fields=names("id name title html css is_default created_on updated_on"),
 )
 MILESTONES = ResourceSpec(
     name="milestones",
@@ -71,6 +80,10 @@ MILESTONES = ResourceSpec(
     read=lookups.Milestone,
     filters=lookups.MilestoneFilters,
     includes=("project", "user", "tasklists"),
+    fields=names(
+        "id name project_id user_id due_date send_reminder reminder_sent complete linked_tasklists "
+        "created_on updated_on"
+    ),
 )
 LOOKUPS = (USERS, WORKFLOW_STATUSES, PROJECT_STATUSES, INVOICE_TEMPLATES, MILESTONES)
 # What each lookup's ids are for: said in its tool's description, so a model knows where to look.

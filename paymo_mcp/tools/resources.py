@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from paymo_mcp.models import clients, invoices, projects, tasklists, tasks, time_entries
-from paymo_mcp.tools.spec import ResourceSpec
+from paymo_mcp.tools.spec import ResourceSpec, names
 
 TASKS = ResourceSpec(
     name="tasks",
@@ -29,6 +29,12 @@ TASKS = ResourceSpec(
     cascade="all its time entries",
     hint="Ids: list_projects, list_tasklists, list_users, list_workflow_statuses.",
     watch_filters=("project_id", "tasklist_id"),
+    fields=names(
+        "id name code project_id tasklist_id seq description complete completed_on completed_by "
+        "due_date start_date user_id users billable flat_billing price_per_hour budget_hours "
+        "estimated_price price invoiced invoice_item_id priority status_id files_count "
+        "comments_count created_on updated_on"
+    ),
 )
 
 TASKLISTS = ResourceSpec(
@@ -46,6 +52,7 @@ TASKLISTS = ResourceSpec(
     cascade="its tasks and their time entries",
     hint="Ids: list_projects, list_milestones.",
     watch_filters=("project_id",),
+    fields=names("id name seq project_id milestone_id created_on updated_on"),
 )
 
 PROJECTS = ResourceSpec(
@@ -73,6 +80,12 @@ PROJECTS = ResourceSpec(
     cascade="its task lists, tasks, discussions, files and time entries",
     hint="Ids: list_clients, list_users, list_project_statuses, list_workflow_statuses.",
     watch_filters=("client_id",),
+    fields=names(
+        "id name code task_code_increment description client_id status_id active color users "
+        "managers billable flat_billing billing_type price_per_hour price estimated_price "
+        "hourly_billing_mode budget_hours adjustable_hours invoiced invoice_item_id workflow_id "
+        "created_on updated_on"
+    ),
 )
 
 CLIENTS = ResourceSpec(
@@ -88,6 +101,11 @@ CLIENTS = ResourceSpec(
     filters=clients.ClientFilters,
     includes=("projects", "invoices", "clientcontacts", "recurringprofiles"),
     cascade="its projects, task lists, tasks and time entries",
+    uploads=("image",),
+    fields=names(
+        "id name address city state postal_code country phone fax email website fiscal_information "
+        "active image image_thumb_large image_thumb_medium image_thumb_small created_on updated_on"
+    ),
 )
 
 INVOICES = ResourceSpec(
@@ -105,6 +123,13 @@ INVOICES = ResourceSpec(
     cascade="its items and payments",
     hint="Ids: list_clients, list_invoice_templates. Lines come back with include=['invoiceitems'].",
     watch_filters=("client_id",),
+    fields=names(
+        "id number client_id template_id status currency date due_date delivery_date subtotal total "
+        "tax tax_amount tax2 tax2_amount tax_on_tax discount discount_amount discount_text tax_text "
+        "tax2_text language bill_to company_info footer notes outstanding title pay_online "
+        "reminder_1_sent reminder_2_sent reminder_3_sent permalink pdf_link download_token token "
+        "created_on updated_on"
+    ),
 )
 
 TIME_ENTRIES = ResourceSpec(
@@ -121,6 +146,10 @@ TIME_ENTRIES = ResourceSpec(
     includes=("task", "user", "invoiceitem"),
     hint="Ids: list_tasks, list_users. Project via include=['task.project'].",
     watch_filters=("project_id", "task_id", "user_id"),
+    fields=names(
+        "id project_id task_id user_id client_id is_bulk start_time end_time date duration "
+        "description added_manually billed invoice_item_id created_on updated_on"
+    ),
 )
 
 RESOURCES: tuple[ResourceSpec, ...] = (TASKS, TASKLISTS, PROJECTS, CLIENTS, INVOICES, TIME_ENTRIES)

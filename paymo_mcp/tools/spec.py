@@ -9,6 +9,11 @@ from pydantic import BaseModel
 from paymo_mcp.models.common import ListFilters, ReadModel
 
 
+def names(text: str) -> tuple[str, ...]:
+    """Field names written as one space-separated string."""
+    return tuple(text.split())
+
+
 @dataclass(frozen=True)
 class ResourceSpec:
     """Everything that differs between resources; behaviour that is special lives in the models."""
@@ -27,6 +32,8 @@ class ResourceSpec:
     cascade: str = ""  # what Paymo also deletes with a record
     hint: str = ""  # where ids for the create/update arguments come from
     watch_filters: tuple[str, ...] = ()  # list filters that also narrow watch_new_*
+    fields: tuple[str, ...] = ()  # the record's documented fields: what `fields` may name
+    uploads: tuple[str, ...] = ()  # image-URL arguments sent as a multipart upload, not in the JSON body
 
     @property
     def title(self) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime, tzinfo
 from typing import Annotated, Any, get_args, get_origin
 
 from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
@@ -22,9 +24,11 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from paymo_mcp.client import PaymoError
+from paymo_mcp.models.timezone import USER_TZ, zone
 from paymo_mcp.server.context import AppContext, app_context
 
 logger = logging.getLogger(__name__)
+_OFFSET = re.compile(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
 
 Handler = Callable[[Any, AppContext, Context[Any, Any]], Awaitable[Any]]
 # Given the raw arguments, the question to put to the user, or None when there is nothing to ask.
@@ -87,6 +91,15 @@ def _fields_at(model: type[BaseModel], path: tuple[int | str, ...]) -> list[str]
     return list(current.model_fields)
 
 
+def _shown(got: Any) -> str:
+    """` (got …)` for a rejected scalar, short; a huge number is described, not printed."""
+    if isinstance(got, dict | list) or got is None:
+        return ""
+    if isinstance(got, int) and not isinstance(got, bool) and abs(got) > 10**40:
+        return " (got a number of over 40 digits)"
+    return f" (got {compact_json(got)[:60]})"
+
+
 def describe_validation_error(exc: ValidationError, model: type[BaseModel]) -> str:
     """One line naming every rejected argument and what is wrong with it."""
     problems: list[str] = []
@@ -109,8 +122,7 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel]) -> s
             msg = err["msg"]
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, ") :]
-            got = err.get("input")
-            shown = "" if isinstance(got, dict | list) or got is None else f" (got {compact_json(got)[:60]})"
+            shown = _shown(err.get("input"))
             problems.append(f"{loc}: {msg}{shown}")
     return "Invalid arguments: " + "; ".join(problems)
 
@@ -139,6 +151,33 @@ def parse_arguments(model: type[BaseModel], arguments: dict[str, Any]) -> BaseMo
         raise ToolError(describe_validation_error(exc, model)) from None
 
 
+async def user_timezone(app: AppContext) -> tzinfo:
+    """The Paymo user's time zone (`timezone` of GET /me), read once and kept for the server's life."""
+    known = app.extras.get("timezone")
+    if isinstance(known, tzinfo):
+        return known
+    try:
+        body = await app.client.request("GET", "me")
+    except PaymoError as exc:
+        raise ToolError(
+            f"Could not read your Paymo time zone (GET /me) to place a time without an offset: {exc}"
+        ) from None
+    users = body.get("users") if isinstance(body, dict) else None
+    me = users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
+    found = zone(me.get("timezone"))
+    app.extras["timezone"] = found
+    return found
+
+
+def _without_offset(value: Any) -> bool:
+    """A date-time string with a time and no Z/±hh:mm offset (a date alone has no time to place)."""
+    return isinstance(value, str) and len(value.strip()) > 10 and not _OFFSET.search(value.strip())
+
+
+def _mentions_datetime(annotation: Any) -> bool:
+    return annotation is datetime or any(_mentions_datetime(a) for a in get_args(annotation))
+
+
 def make_tool(
     *,
     name: str,
@@ -164,15 +203,25 @@ def make_tool(
             isinstance(confirmation, AcceptedElicitation) and confirmation.data.confirm
         ):
             raise ToolError("Nothing was done: the user did not confirm.")
-        args = parse_arguments(input_model, arguments)
         app = app_context(ctx)
+        # A date-time without an offset is the user's local time: their zone is needed to read it.
+        token = None
+        if any(_without_offset(arguments.get(name)) for name in local_times):
+            token = USER_TZ.set(await user_timezone(app))
+        try:
+            args = parse_arguments(input_model, arguments)
+        finally:
+            if token is not None:
+                USER_TZ.reset(token)
         try:
             result = await handler(args, app, ctx)
         except PaymoError as exc:
             raise ToolError(str(exc)) from None
         return result if isinstance(result, CallToolResult) else tool_result(result)
 
+    local_times = [n for n, f in input_model.model_fields.items() if _mentions_datetime(f.annotation)]
     run.__name__ = name
+    run.input_model = input_model  # type: ignore[attr-defined]  # read by the schema-coverage test
     resolved: dict[str, Any] = {}
     if confirm is not None:
         ask = confirm
@@ -211,6 +260,10 @@ def make_tool(
     )
 
 
+# Schema keywords whose keys are names (of properties or definitions), not keywords.
+_NAMED = frozenset({"properties", "$defs", "definitions", "patternProperties"})
+
+
 def compact_schema(schema: dict[str, Any], *, nullable: bool = True, output: bool = False) -> dict[str, Any]:
     """Drop what costs tokens and tells a model nothing: titles, `default: null`, anyOf-with-null nesting.
 
@@ -219,12 +272,20 @@ def compact_schema(schema: dict[str, Any], *, nullable: bool = True, output: boo
     everywhere, since Paymo does return nulls. The top-level description repeats the tool's.
     """
 
-    def walk(node: Any, keep_null: bool) -> Any:
+    def walk(node: Any, keep_null: bool, names: bool = False) -> Any:
+        # `names`: the keys of this node are property names (under properties/$defs), never keywords,
+        # so a property called "title" or "default" stays.
         if isinstance(node, list):
             return [walk(n, keep_null) for n in node]
         if not isinstance(node, dict):
             return node
-        out = {k: walk(v, keep_null and (output or k != "$defs")) for k, v in node.items() if k != "title"}
+        if names:
+            return {k: walk(v, keep_null) for k, v in node.items()}
+        out = {
+            k: walk(v, keep_null and (output or k != "$defs"), k in _NAMED)
+            for k, v in node.items()
+            if k != "title"
+        }
         if out.get("default", 0) is None:
             del out["default"]
         alts = out.get("anyOf")

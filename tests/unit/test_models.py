@@ -101,9 +101,19 @@ def test_project_codes_are_capital_letters_and_digits(code: str) -> None:
     assert "code" in errors(ProjectCreate, {"name": "P", "code": code})
 
 
-def test_invoice_currency_must_be_one_of_paymos() -> None:
+def test_invoice_currency_is_any_iso_code_and_paymo_judges_it() -> None:
+    # D10: the docs' 2018 list (with the typo TBH) does not decide; THB and newer codes go to Paymo.
     assert InvoiceCreate.model_validate({"client_id": 1, "currency": "eur"}).currency == "EUR"
-    assert "Paymo currency" in errors(InvoiceCreate, {"client_id": 1, "currency": "XYZ"})
+    assert InvoiceCreate.model_validate({"client_id": 1, "currency": "THB"}).currency == "THB"
+    assert InvoiceCreate.model_validate({"client_id": 1, "currency": "US$"}).currency == "US$"
+    for bad in ("EURO", "E1", "€"):
+        assert "currency" in errors(InvoiceCreate, {"client_id": 1, "currency": bad})
+
+
+def test_project_code_has_no_invented_length_limit() -> None:
+    # D23: the docs say letters A-Z and digits, and give no maximum length.
+    code = "ABCDEFGHIJ0123456789"
+    assert ProjectCreate.model_validate({"name": "P", "code": code}).code == code
 
 
 def test_new_invoice_lines_need_item_price_and_quantity() -> None:

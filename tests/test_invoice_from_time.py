@@ -251,6 +251,7 @@ async def test_flat_rate_work_is_left_out_and_reported(mcp: Client) -> None:
     ("mode", "lines"),
     [
         (None, [(85.0, 2.0), (95.0, 1.5)]),  # user, task, project, company: the users' rates
+        ("user", [(85.0, 2.0), (95.0, 1.5)]),  # the docs: "null or user", the same order
         ("task", [(100.0, 3.5)]),  # task first
         ("project", [(95.0, 3.5)]),  # the project's 95/h
         ("company", [(90.0, 3.5)]),  # the company's default 90/h

@@ -79,14 +79,13 @@ async def test_a_logo_url_is_fetched_and_uploaded_to_the_new_client(
     images.seen.clear()
     made = await call(mcp, "create_client", {"name": "Logo & Co", "image": f"{url}/logo.png"})
     # Created as JSON first, then the logo as a multipart POST to the client, as clients.md documents.
-    # (The sandbox's handling of the multipart `image` is asserted end to end once it stores uploads.)
     assert api_requests(fresh)[-2:] == [("POST", "/api/clients"), ("POST", f"/api/clients/{made['id']}")]
     assert made["name"] == "Logo & Co"
-    # Never silent: either Paymo's answer carries the logo, or the answer says it does not.
-    if made.get("image"):
-        assert made["image"].startswith("http") and "warning" not in made
-    else:
-        assert made["warning"] == "Paymo took the image upload, but its answer shows no image.", made
+    # The sandbox stores the upload as Paymo does and serves the bytes back at the logo's URL.
+    assert made["image"].startswith("http") and "warning" not in made
+    stored = await call(mcp, "get_client", {"id": made["id"]})
+    assert stored["image"] == made["image"]
+    assert httpx.get(made["image"]).content == PNG
     # The image host was asked once, and never saw Paymo's credentials.
     assert len(images.seen) == 1
     assert "authorization" not in images.seen[0] and CANARY_KEY not in str(images.seen[0])

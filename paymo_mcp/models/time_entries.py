@@ -46,9 +46,9 @@ MAX_DURATION = 24 * 3600 * 31
 Duration = Annotated[
     int,
     BeforeValidator(parse_duration),
-    Ge(60),
+    Ge(1),  # the 1-minute minimum is for start/end entries only (entries.md; audit D14)
     Le(MAX_DURATION),
-    WithJsonSchema({"type": ["integer", "string"], "minimum": 60, "maximum": MAX_DURATION}),
+    WithJsonSchema({"type": ["integer", "string"], "minimum": 1, "maximum": MAX_DURATION}),
 ]
 
 

@@ -24,7 +24,8 @@ from paymo_mcp.tools.resources import RESOURCES
 
 INSTRUCTIONS = (
     "Work in a Paymo account: tasks, task lists, projects, clients, invoices and time entries. "
-    "Find ids with the list_* tools before get/update/delete. Dates are YYYY-MM-DD, times ISO 8601 UTC. "
+    "Find ids with the list_* tools before get/update/delete. Dates are YYYY-MM-DD; "
+    "a time without an offset is in your Paymo time zone. "
     "update_* changes only the fields you pass; null clears a field."
 )
 

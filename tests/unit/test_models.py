@@ -53,10 +53,12 @@ def test_time_entry_modes_are_exclusive() -> None:
     assert "start_time + end_time" in errors(TimeEntryCreate, {"task_id": 1})
 
 
-def test_time_entries_shorter_than_a_minute_are_refused() -> None:
+def test_start_end_entries_shorter_than_a_minute_are_refused_but_short_bulk_durations_are_not() -> None:
     short = {"task_id": 1, "start_time": "2024-01-02T09:00:00Z", "end_time": "2024-01-02T09:00:59Z"}
     assert "at least 1 minute" in errors(TimeEntryCreate, short)
-    assert "duration" in errors(TimeEntryCreate, {"task_id": 1, "date": "2024-01-02", "duration": 59})
+    # entries.md: the 1-minute minimum is for start/end entries (audit D14); a bulk duration is positive.
+    assert TimeEntryCreate.model_validate({"task_id": 1, "date": "2024-01-02", "duration": 59}).duration == 59
+    assert "duration" in errors(TimeEntryCreate, {"task_id": 1, "date": "2024-01-02", "duration": 0})
 
 
 def test_time_entry_times_go_to_paymo_in_utc() -> None:

@@ -27,7 +27,7 @@ from paymo_mcp.sandbox.where import Condition, compile_condition
 
 SAMPLE_CLIENT = "Sample Client"
 _CODE = re.compile(r"^[A-Z0-9]+$")
-BILLING_MODES = (None, "task", "project", "company")
+BILLING_MODES = (None, "user", "task", "project", "company")
 
 
 def billing_type(billable: bool, flat: bool) -> str:
@@ -89,7 +89,7 @@ class ProjectBehaviour(Behaviour):
         if values.get("status_id") is not None:
             ctx.ref("projectstatuses", "status_id", values["status_id"])
         if values.get("hourly_billing_mode", None) not in BILLING_MODES:
-            raise bad_request("Invalid hourly_billing_mode: use null, task, project or company")
+            raise bad_request("Invalid hourly_billing_mode: use null, user, task, project or company")
         for field in ("users", "managers"):
             if values.get(field):
                 check_users(ctx, field, values[field])

@@ -184,7 +184,7 @@ async def test_bad_watch_arguments_are_refused_before_any_request(
         assert "limit" in await fails(client, "watch_new_tasks", {"limit": 0})
         assert "since" in await fails(client, "watch_new_tasks", {"since": "last tuesday"})
         assert "client_id" in await fails(client, "watch_new_tasks", {"client_id": 3})
-        assert control(fresh, "requests") == []
+        assert control(fresh, "requests") == [], control(fresh, "requests")
 
 
 async def test_the_watch_resource_shows_recent_records(fresh: SandboxServer, tmp_path: Path) -> None:

@@ -19,9 +19,9 @@ from paymo_mcp.tools.toolkit import make_tool
 
 
 class AssignTask(InputModel):
-    task_id: Id
+    task_id: Id = Field(description="Task (list_tasks).")
     add: list[Id] = Field([], description="User ids (list_users).")
-    remove: list[Id] = []
+    remove: list[Id] = Field([], description="User ids.")
 
     @model_validator(mode="after")
     def _something(self) -> AssignTask:

@@ -25,7 +25,7 @@ class InvoicePayment(InputModel):
     invoice_id: Id = Field(description="Invoice paid (list_invoices).")
     amount: float = Field(gt=0, description="In the invoice's currency.")
     date: Date | None = Field(None, description="Default: today.")
-    notes: str | None = None
+    notes: str | None = Field(None, description="Note.")
 
 
 def _cents(value: Any) -> Decimal:

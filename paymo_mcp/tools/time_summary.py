@@ -26,7 +26,7 @@ Group = tuple[Any, str]  # (key, name)
 class SummarizeTime(InputModel):
     start: Date = Field(description="First day.")
     end: Date = Field(description="Last day (inclusive).")
-    group_by: Literal["project", "task", "client", "user", "day"] = "project"
+    group_by: Literal["project", "task", "client", "user", "day"] = Field("project", description="Per what.")
 
     @model_validator(mode="after")
     def _range(self) -> SummarizeTime:

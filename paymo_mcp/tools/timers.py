@@ -53,7 +53,7 @@ def _already_running(entry: dict[str, Any]) -> ToolError:
 
 class StartTimer(InputModel):
     task_id: Id = Field(description="Task to time (list_tasks).")
-    description: str | None = None
+    description: str | None = Field(None, description="What you work on.")
 
 
 async def _start(args: StartTimer, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
@@ -109,7 +109,7 @@ class LogEntry(InputModel):
 
 
 class LogTime(InputModel):
-    entries: list[LogEntry] = Field(min_length=1, max_length=100)
+    entries: list[LogEntry] = Field(min_length=1, max_length=100, description="Entries to log.")
     dry_run: bool = Field(False, description="true: show what would be logged.")
 
 

@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 
 from paymo_mcp.sandbox import SandboxServer
-from tests.helpers import call, control, fails
+from tests.helpers import call, control, fails, fault
 
 pytestmark = pytest.mark.anyio
 
@@ -102,3 +102,14 @@ async def test_log_time_dry_run_and_bad_task_write_nothing(mcp: Client, fresh: S
     )
     assert ": entries.4.task_id: no task 99999" in message and "nothing was logged" in message
     assert _posts(fresh) == 0
+
+
+async def test_a_failed_create_says_what_was_logged_and_a_rerun_completes(
+    mcp: Client, fresh: SandboxServer
+) -> None:
+    await call(mcp, "log_time", {"entries": WEEK[:1]})
+    fault(fresh, method="POST", path_prefix="/api/entries", status=400, times=1)
+    message = await fails(mcp, "log_time", {"entries": WEEK})
+    assert "Logged 0 of 3" in message and "skips what was logged" in message
+    rerun = await call(mcp, "log_time", {"entries": WEEK})
+    assert (len(rerun["skipped"]), len(rerun["logged"])) == (1, 3)

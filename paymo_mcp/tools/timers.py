@@ -179,31 +179,49 @@ async def _log(args: LogTime, app: AppContext, ctx: Context[Any, Any]) -> dict[s
     return {"dry_run": False, "logged": logged, "skipped": skipped}
 
 
+_TIMER_TOOLS: list[tuple[str, str, type[InputModel], Any, str, bool]] = [
+    (
+        "start_timer",
+        "Start your timer on a task now (one runs at a time).",
+        StartTimer,
+        _start,
+        "Start timer",
+        False,
+    ),
+    (
+        "stop_timer",
+        "Stop a running timer now; returns the entry and its duration.",
+        StopTimer,
+        _stop,
+        "Stop timer",
+        False,
+    ),
+    (
+        "log_time",
+        "Log several time entries (e.g. a week) at once. An entry with the same task, user, date and "
+        "duration as one in Paymo is skipped, so running it twice logs once.",
+        LogTime,
+        _log,
+        "Log time",
+        True,
+    ),
+]
+
+
 def timer_tools() -> list[Tool]:
-    writes = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=True)
     return [
         make_tool(
-            name="start_timer",
-            description="Start your timer on a task now (one runs at a time).",
-            input_model=StartTimer,
-            handler=_start,
-            annotations=writes.model_copy(update={"title": "Start timer", "idempotent_hint": False}),
-        ),
-        make_tool(
-            name="stop_timer",
-            description="Stop a running timer now; returns the entry and its duration.",
-            input_model=StopTimer,
-            handler=_stop,
-            annotations=writes.model_copy(update={"title": "Stop timer", "idempotent_hint": False}),
-        ),
-        make_tool(
-            name="log_time",
-            description=(
-                "Log several time entries (e.g. a week) at once. An entry with the same task, user, "
-                "date and duration as one in Paymo is skipped, so running it twice logs once."
+            name=name,
+            description=description,
+            input_model=model,
+            handler=handler,
+            annotations=ToolAnnotations(
+                title=title,
+                read_only_hint=False,
+                destructive_hint=False,
+                idempotent_hint=idempotent,
+                open_world_hint=True,
             ),
-            input_model=LogTime,
-            handler=_log,
-            annotations=writes.model_copy(update={"title": "Log time", "idempotent_hint": True}),
-        ),
+        )
+        for name, description, model, handler, title, idempotent in _TIMER_TOOLS
     ]

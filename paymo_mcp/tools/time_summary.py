@@ -12,6 +12,7 @@ from mcp.server.mcpserver.tools.base import Tool
 from mcp_types import ToolAnnotations
 from pydantic import Field, model_validator
 
+from paymo_mcp.client.paymo import MAX_PAGE_SIZE
 from paymo_mcp.models.common import Date, InputModel
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.entry_days import MAX_PAGES, entries_between, entry_day
@@ -107,7 +108,7 @@ async def _summarize(args: SummarizeTime, app: AppContext, ctx: Context[Any, Any
     if len(done) < len(entries):
         notes.append(f"{len(entries) - len(done)} running timer(s) not counted.")
     if truncated:
-        notes.append(f"Only the first {MAX_PAGES * 500} entries were read: shorten the range.")
+        notes.append(f"Only the first {MAX_PAGES * MAX_PAGE_SIZE} entries were read: shorten the range.")
     if notes:
         out["note"] = " ".join(notes)
     return out

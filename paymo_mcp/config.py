@@ -11,7 +11,18 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from paymo_mcp.client.paymo import DEFAULT_BASE_URL
 
-TOOLSETS = ("tasks", "tasklists", "projects", "clients", "invoices", "time_entries", "lookups", "api")
+TOOLSETS = (
+    "tasks",
+    "tasklists",
+    "projects",
+    "clients",
+    "invoices",
+    "time_entries",
+    "timers",
+    "payments",
+    "lookups",
+    "api",
+)
 
 
 def default_state_dir() -> Path:

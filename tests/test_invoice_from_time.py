@@ -306,3 +306,27 @@ async def test_bad_ranges_and_clients_are_refused_before_anything_is_made(mcp: C
     unknown = await fails(mcp, "create_invoice_from_time", {"client_id": 1, **WEEK, "group_by": "user"})
     assert "group_by" in unknown
     assert await invoice_count(mcp) == before
+
+
+async def test_without_start_and_end_all_unbilled_time_is_invoiced(mcp: Client) -> None:
+    ids = await umbrella(mcp)
+    made = await call(mcp, "create_invoice_from_time", {"client_id": ids["client"], "dry_run": True})
+    linked = sorted(e for line in made["invoice"]["items"] for e in line["entries"])
+    # The week's billable time and the two entries outside the week; the non-billable hour is skipped.
+    assert linked == sorted(ids["api"] + ids["frontend"] + ids["interviews"] + ids["outside"])
+    assert made["skipped"] == {"non-billable": ids["internal"]}
+    # With one end given, the other is open.
+    after = await call(
+        mcp, "create_invoice_from_time", {"client_id": ids["client"], "start": "2026-03-05", "dry_run": True}
+    )
+    linked = sorted(e for line in after["invoice"]["items"] for e in line["entries"])
+    assert linked == sorted([ids["frontend"][1], ids["interviews"][0], ids["outside"][1]])
+
+
+async def test_a_client_that_does_not_exist_is_no_such_client(mcp: Client) -> None:
+    missing = await fails(mcp, "create_invoice_from_time", {"client_id": 99999})
+    assert missing.endswith("client_id: no such client 99999 (list_clients finds it).")
+    ids = await umbrella(mcp)
+    await call(mcp, "create_invoice_from_time", {"client_id": ids["client"]})
+    nothing = await fails(mcp, "create_invoice_from_time", {"client_id": ids["client"]})
+    assert f"No billable unbilled time for client {ids['client']} at any date" in nothing

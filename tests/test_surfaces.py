@@ -58,6 +58,14 @@ def expected_tools(toolsets: tuple[str, ...], *, read_only: bool = False) -> set
                 names |= {f"create_{one}", f"update_{one}", f"delete_{one}"}
     if {"invoices", "time_entries"} <= set(toolsets) and not read_only:
         names.add("create_invoice_from_time")
+    if "tasks" in toolsets and not read_only:
+        names.add("assign_task")
+    if "timers" in toolsets:
+        names |= (
+            {"summarize_time"} if read_only else {"summarize_time", "start_timer", "stop_timer", "log_time"}
+        )
+    if "payments" in toolsets and not read_only:
+        names.add("record_invoice_payment")
     if "lookups" in toolsets:
         names |= LOOKUP_TOOLS
     if "api" in toolsets:
@@ -154,8 +162,8 @@ async def test_toolsets_shrink_tools_list_to_the_named_resources(fresh: SandboxS
         assert names == expected_tools(("tasks", "invoices"))
         assert names == {
             "list_tasks", "get_task", "create_task", "update_task", "delete_task", "watch_new_tasks",
-            "list_invoices", "get_invoice", "create_invoice", "update_invoice", "delete_invoice",
-            "watch_new_invoices",
+            "assign_task", "list_invoices", "get_invoice", "create_invoice", "update_invoice",
+            "delete_invoice", "watch_new_invoices",
         }  # fmt: skip
         missing = await client.call_tool("list_projects", {})
         assert missing.is_error

@@ -80,7 +80,8 @@ async def test_names_are_unique_verb_noun_and_annotations_are_explicit() -> None
         deleting = tool["name"].startswith("delete_") or tool["name"] == "api_call"
         assert hints.get("destructiveHint", False) is deleting, tool["name"]
         # watch_new_* changes only its own cursor, never the account: read-only too.
-        assert hints["readOnlyHint"] is tool["name"].startswith(("list_", "get_", "watch_new_")), tool["name"]
+        reads = ("list_", "get_", "watch_new_", "summarize_")
+        assert hints["readOnlyHint"] is tool["name"].startswith(reads), tool["name"]
         schema = tool["inputSchema"]
         assert schema["type"] == "object" and "anyOf" not in schema and "oneOf" not in schema
         assert schema.get("additionalProperties") is False, tool["name"]

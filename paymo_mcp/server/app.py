@@ -17,10 +17,14 @@ from paymo_mcp.server.context import AppContext
 from paymo_mcp.server.prompts import add_prompts
 from paymo_mcp.server.resources import add_resources
 from paymo_mcp.server.watching import WatchHub
+from paymo_mcp.tools.assign import assign_tool
 from paymo_mcp.tools.generator import resource_tools
 from paymo_mcp.tools.invoice_from_time import invoice_from_time_tool
 from paymo_mcp.tools.lookups import lookup_tools
+from paymo_mcp.tools.payments import payment_tool
 from paymo_mcp.tools.resources import RESOURCES
+from paymo_mcp.tools.time_summary import summarize_time_tool
+from paymo_mcp.tools.timers import timer_tools
 
 INSTRUCTIONS = (
     "Work in a Paymo account: tasks, task lists, projects, clients, invoices and time entries. "
@@ -38,6 +42,12 @@ def build_tools(settings: Settings) -> list[Tool]:
             tools += resource_tools(spec, read_only=settings.read_only)
     if {"invoices", "time_entries"} <= set(settings.toolsets) and not settings.read_only:
         tools.append(invoice_from_time_tool())
+    if not settings.read_only:
+        tools += [assign_tool()] if "tasks" in settings.toolsets else []
+        tools += timer_tools() if "timers" in settings.toolsets else []
+        tools += [payment_tool()] if "payments" in settings.toolsets else []
+    if "timers" in settings.toolsets:
+        tools.append(summarize_time_tool())
     if "lookups" in settings.toolsets:
         tools += lookup_tools()
     if "api" in settings.toolsets:

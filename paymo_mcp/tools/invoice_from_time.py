@@ -1,9 +1,10 @@
-"""create_invoice_from_time: a client's unbilled time in a date range -> one draft invoice whose lines
-link those entries (so Paymo marks them billed). A workflow the Paymo module does not have."""
+"""create_invoice_from_time: a client's unbilled time (in a date range, or all of it) -> one draft
+invoice whose lines link those entries (so Paymo marks them billed). Not in Paymo's own module."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
@@ -13,29 +14,24 @@ from mcp.server.mcpserver.tools.base import Tool
 from mcp_types import ToolAnnotations
 from pydantic import Field, model_validator
 
-from paymo_mcp.client import Condition, PaymoError, build_where
+from paymo_mcp.client import Condition, PaymoError, PaymoNotFoundError, build_where
 from paymo_mcp.client.paymo import MAX_LIMIT
 from paymo_mcp.models.common import Date, Id, InputModel
 from paymo_mcp.models.invoices import Currency, Percent
 from paymo_mcp.models.timezone import day_bounds, today
 from paymo_mcp.server.context import AppContext
+from paymo_mcp.tools.rates import billing_records, entry_rate, skip_reason
 from paymo_mcp.tools.toolkit import make_tool, user_timezone
 
 _CENT = Decimal("0.01")
-# projects.md, "Project Billing": the project's hourly_billing_mode orders the rates; the first set wins.
-RATE_ORDER: dict[str | None, tuple[str, ...]] = {
-    None: ("user", "task", "project", "company"),
-    "user": ("user", "task", "project", "company"),
-    "task": ("task", "user", "project", "company"),
-    "project": ("project", "user", "task", "company"),
-    "company": ("company", "user", "task", "project"),
-}
+# "All unbilled time" with one end of the range given: the other end is open.
+_EARLIEST, _LATEST = date(2000, 1, 1), date(2100, 1, 1)
 
 
 class InvoiceFromTime(InputModel):
     client_id: Id = Field(description="Client whose unbilled time to invoice (list_clients).")
-    start: Date = Field(description="First day of time to include (days in your Paymo time zone).")
-    end: Date = Field(description="Last day of time to include (inclusive).")
+    start: Date | None = Field(None, description="First day to include; no start/end: all unbilled time.")
+    end: Date | None = Field(None, description="Last day of time to include (inclusive).")
     group_by: Literal["task", "project"] = Field("task", description="A line per task or project (and rate).")
     price_per_hour: float | None = Field(
         None,
@@ -51,17 +47,9 @@ class InvoiceFromTime(InputModel):
 
     @model_validator(mode="after")
     def _range(self) -> InvoiceFromTime:
-        if self.end < self.start:
+        if self.start is not None and self.end is not None and self.end < self.start:
             raise ValueError("end must not be before start")
         return self
-
-
-def _rate(value: Any) -> float | None:
-    try:
-        rate = float(value)
-    except (TypeError, ValueError):
-        return None
-    return rate if rate > 0 else None
 
 
 def _money(value: Decimal) -> float:
@@ -85,67 +73,46 @@ def preview_totals(items: list[dict[str, Any]], tax: float | None) -> dict[str, 
     }
 
 
-def _skip_reason(task: dict[str, Any], project: dict[str, Any]) -> str | None:
-    """Why an entry's time is not billed by the hour: non-billable or flat-rate work."""
-    if task.get("billable") is False or project.get("billable") is False:
-        return "non-billable"
-    if task.get("flat_billing") or project.get("flat_billing"):
-        return "flat-rate"
-    return None
+def _span(args: InvoiceFromTime) -> str:
+    """The range in words, for the answers that name it."""
+    if args.start is None and args.end is None:
+        return "at any date"
+    return f"between {args.start or 'the first entry'} and {args.end or 'the last entry'}"
 
 
 async def _gather(
     args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any], steps: int
 ) -> dict[str, Any]:
     client = app.client
-    interval = day_bounds(args.start, args.end, await user_timezone(app))
-    where = build_where(
-        [
-            Condition("client_id", "=", args.client_id),
-            Condition("billed", "=", False),
-            Condition("time_interval", "in", interval),
-        ]
-    )
-    entries = await client.list("entries", "entries", where=where, limit=MAX_LIMIT)
+    try:
+        await client.get("clients", "clients", args.client_id)
+    except PaymoNotFoundError:
+        raise ToolError(f"client_id: no such client {args.client_id} (list_clients finds it).") from None
+    conditions = [Condition("client_id", "=", args.client_id), Condition("billed", "=", False)]
+    if args.start is not None or args.end is not None:
+        first, last = args.start or _EARLIEST, args.end or _LATEST
+        conditions.append(Condition("time_interval", "in", day_bounds(first, last, await user_timezone(app))))
+    entries = await client.list("entries", "entries", where=build_where(conditions), limit=MAX_LIMIT)
     truncated = len(entries) == MAX_LIMIT
     # Running timers have no end (and no final duration) yet: they are not invoiced.
     entries = [e for e in entries if not e.get("billed") and e.get("end_time", "") is not None]
     await ctx.report_progress(1, steps, f"{len(entries)} unbilled time entries found")
     if not entries:
         raise ToolError(
-            f"No unbilled time for client {args.client_id} between {args.start} and {args.end}; "
+            f"No unbilled time for client {args.client_id} {_span(args)}; "
             "nothing to invoice (list_time_entries shows what there is)."
         )
-    task_ids = sorted({e["task_id"] for e in entries})
-    tasks = {
-        t["id"]: t
-        for t in await client.list(
-            "tasks", "tasks", where=build_where([Condition("id", "in", task_ids)]), limit=MAX_LIMIT
-        )
-    }
-    project_ids = sorted({int(t["project_id"]) for t in tasks.values() if t.get("project_id")})
-    projects = {
-        p["id"]: p
-        for p in await client.list(
-            "projects", "projects", where=build_where([Condition("id", "in", project_ids)]), limit=MAX_LIMIT
-        )
-    }
-    user_ids = sorted({int(e["user_id"]) for e in entries if e.get("user_id")})
-    users = {
-        u["id"]: u
-        for u in await client.list(
-            "users", "users", where=build_where([Condition("id", "in", user_ids)]), limit=MAX_LIMIT
-        )
-    }
-    company: dict[str, Any] = (await client.request("GET", "company")).get("company", {})
+    found = await billing_records(client, entries)
     await ctx.report_progress(
-        2, steps, f"rates of {len(users)} users, {len(tasks)} tasks and {len(projects)} projects looked up"
+        2,
+        steps,
+        f"rates of {len(found['users'])} users, {len(found['tasks'])} tasks and "
+        f"{len(found['projects'])} projects looked up",
     )
     billable: list[dict[str, Any]] = []
     skipped: dict[str, list[int]] = defaultdict(list)
     for entry in entries:
-        task = tasks.get(entry["task_id"], {})
-        reason = _skip_reason(task, projects.get(task.get("project_id"), {}))
+        reason = skip_reason(found, entry)
         if reason:
             skipped[reason].append(entry["id"])
         else:
@@ -153,32 +120,10 @@ async def _gather(
     if not billable:
         why = "; ".join(f"{reason}: entries {', '.join(map(str, ids))}" for reason, ids in skipped.items())
         raise ToolError(
-            f"No billable unbilled time for client {args.client_id} between {args.start} and {args.end} "
+            f"No billable unbilled time for client {args.client_id} {_span(args)} "
             f"({why}); nothing to invoice by the hour."
         )
-    return {
-        "entries": billable,
-        "skipped": dict(skipped),
-        "truncated": truncated,
-        "tasks": tasks,
-        "projects": projects,
-        "users": users,
-        "company": company,
-    }
-
-
-def entry_rate(found: dict[str, Any], entry: dict[str, Any]) -> float:
-    """The hourly rate Paymo bills an entry at: the first rate set, in its project's billing-mode order."""
-    task = found["tasks"].get(entry["task_id"], {})
-    project = found["projects"].get(task.get("project_id"), {})
-    rates = {
-        "user": found["users"].get(entry.get("user_id"), {}).get("price_per_hour"),
-        "task": task.get("price_per_hour"),
-        "project": project.get("price_per_hour"),
-        "company": found["company"].get("default_price_per_hour"),
-    }
-    order = RATE_ORDER.get(project.get("hourly_billing_mode"), RATE_ORDER[None])
-    return next((r for r in (_rate(rates[source]) for source in order) if r), 0.0)
+    return {**found, "entries": billable, "skipped": dict(skipped), "truncated": truncated}
 
 
 def _lines(args: InvoiceFromTime, found: dict[str, Any]) -> list[dict[str, Any]]:
@@ -253,8 +198,8 @@ def invoice_from_time_tool() -> Tool:
     return make_tool(
         name="create_invoice_from_time",
         description=(
-            "Invoice a client's unbilled billable time in a date range: one draft invoice, a line per task "
-            "or project, linked to the entries so Paymo marks them billed. Try dry_run=true first."
+            "Invoice a client's unbilled billable time (a date range, or all): one draft invoice, a line per "
+            "task or project, linked to the entries so Paymo marks them billed. Try dry_run=true first."
         ),
         input_model=InvoiceFromTime,
         handler=_handler,

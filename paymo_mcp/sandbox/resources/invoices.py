@@ -87,7 +87,14 @@ def _check_number_free(ctx: Ctx, number: str, invoice_id: int = 0) -> None:
 
 def _recompute(ctx: Ctx, invoice_id: int) -> None:
     invoice = ctx.require("invoices", invoice_id)
-    ctx.storage.update("invoices", invoice_id, compute_totals(invoice, _items(ctx, invoice_id)))
+    totals = compute_totals(invoice, _items(ctx, invoice_id))
+    outstanding = _money(_dec(totals["total"]) - _paid(ctx, invoice_id))
+    ctx.storage.update("invoices", invoice_id, {**totals, "outstanding": outstanding})
+
+
+def _paid(ctx: Ctx, invoice_id: int) -> Decimal:
+    payments = ctx.find("invoicepayments", "t.invoice_id = ?", [invoice_id])
+    return sum((_dec(p["amount"]) for p in payments), Decimal(0))
 
 
 def _items(ctx: Ctx, invoice_id: int) -> list[Record]:
@@ -243,7 +250,7 @@ INVOICES = Resource(
         Text("company_info"),
         Text("footer"),
         Text("notes", ""),  # invoices.md:51
-        Dec("outstanding"),
+        Dec("outstanding", writable=False),
         Text("title"),
         Bool("pay_online", False),
         Bool("reminder_1_sent", None, writable=False),
@@ -306,10 +313,9 @@ def _settle_paid(ctx: Ctx, invoice_ids: Iterable[int]) -> None:
         invoice = ctx.get("invoices", invoice_id)
         if invoice is None:
             continue
-        paid = sum(
-            (_dec(p["amount"]) for p in ctx.find("invoicepayments", "t.invoice_id = ?", [invoice_id])),
-            Decimal(0),
-        )
+        paid = _paid(ctx, invoice_id)
+        # `outstanding`: what is still owed, total minus payments, as Paymo's invoice page shows it.
+        ctx.storage.update("invoices", invoice_id, {"outstanding": _money(_dec(invoice["total"]) - paid)})
         if paid >= _dec(invoice["total"]) and paid > 0 and invoice["status"] != "paid":
             ctx.patch("invoices", invoice_id, {"status": "paid"})
         elif paid < _dec(invoice["total"]) and invoice["status"] == "paid":

@@ -44,8 +44,8 @@ class InvoiceFilters(ListFilters):
     client_id: Id | None = Field(None, description="Only invoices of this client.")
     status: list[Status] | None = Field(None, description="Only invoices in any of these statuses.")
     total: str | None = Field(None, description="Compare the total, e.g. '>100', '<=50', '=200'.")
-    date_after: Date | None = None
-    date_before: Date | None = None
+    date_after: Date | None = Field(None, description="Issued on or after.")
+    date_before: Date | None = Field(None, description="Issued on or before.")
     overdue: OnlyTrue | None = Field(None, description="true: sent or viewed, due before today.")
 
     @field_validator("total")

@@ -50,8 +50,8 @@ class TaskFilters(ListFilters):
     user_id: Id | None = Field(None, description="Only tasks created by this user.")
     completed: bool | None = Field(None, description="true: completed tasks only; false: open only.")
     users: list[Id] | None = Field(None, description="Only tasks assigned to any of these users.")
-    due_after: Date | None = None
-    due_before: Date | None = None
+    due_after: Date | None = Field(None, description="Due on or after.")
+    due_before: Date | None = Field(None, description="Due on or before.")
     overdue: OnlyTrue | None = Field(None, description="true: open, due before today.")
 
     def conditions(self) -> list[Condition]:

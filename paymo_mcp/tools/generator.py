@@ -27,7 +27,7 @@ Order = Annotated[
     str,
     Field(
         pattern=r"^[a-z_]+( (asc|desc))?$",
-        description="'field asc|desc', e.g. 'created_on desc'; default oldest first.",
+        description="'field asc|desc'; default id.",
     ),
 ]
 
@@ -54,7 +54,7 @@ def _fields_type(known: tuple[str, ...]) -> Any:
     return Annotated[
         list[str],
         AfterValidator(check),
-        Field(description="Only these fields per record (id and includes stay)."),
+        Field(description="Only these fields (id and includes stay)."),
     ]
 
 
@@ -112,9 +112,9 @@ class ResourceTools:
             order=(Order | None, None),
             limit=(
                 int,
-                Field(50, ge=1, le=MAX_LIMIT, description="Most records to return."),
+                Field(50, ge=1, le=MAX_LIMIT, description="Most records."),
             ),
-            cursor=(str | None, None),
+            cursor=(str | None, Field(None, description="A next_cursor.")),
             **extra,
         )
         page_fields: dict[str, Any] = {

@@ -94,5 +94,6 @@ async def test_search_combines_with_the_other_filters(mcp: Client) -> None:
     assert (await call(mcp, "list_tasks", {"search": "design", "project_id": 2}))["tasks"] == []
 
 
-async def test_an_empty_search_is_refused_in_one_line(mcp: Client) -> None:
-    assert "search" in await fails(mcp, "list_tasks", {"search": "  "})
+@pytest.mark.parametrize("search", ["  ", "two\nlines", "x" * 201])
+async def test_a_search_paymo_cannot_take_is_refused_in_one_line(mcp: Client, search: str) -> None:
+    assert "search" in await fails(mcp, "list_tasks", {"search": search})

@@ -35,6 +35,8 @@ Order = Annotated[
 def _searchable(text: str) -> str:
     if not text.strip() or len(text) > 200:
         raise ValueError("give 1 to 200 characters of text to look for")
+    if any(ord(c) < 32 for c in text):
+        raise ValueError("one line of text, without tabs or other control characters")
     return text
 
 

@@ -345,33 +345,9 @@ class PaymoClient:
         body = await self.request("GET", path, params={**params, "page": page, "page_size": page_size})
         return self._unwrap(body, key, "GET", path)
 
-    async def list(
-        self,
-        path: str,
-        key: str,
-        *,
-        where: str | None = None,
-        include: str | None = None,
-        order: str | None = None,
-        limit: int = 50,
-        page_size: int | None = None,
-        on_page: Callable[[int, int], Awaitable[None]] | None = None,
-    ) -> list[dict[str, Any]]:
-        """Up to `limit` records, fetched page by page (`page`/`page_size`), never more pages than needed.
-
-        `on_page(fetched, limit)` runs after each page (progress notifications for long lists).
-        """
-        found = await self.walk(
-            path,
-            key,
-            where=where,
-            include=include,
-            order=order,
-            limit=limit,
-            page_size=page_size,
-            on_page=on_page,
-        )
-        return found.records
+    async def list(self, path: str, key: str, **options: Any) -> list[dict[str, Any]]:
+        """The records of `walk` (same options: where, include, order, limit, page_size, on_page, ...)."""
+        return (await self.walk(path, key, **options)).records
 
     async def walk(
         self,
@@ -387,9 +363,10 @@ class PaymoClient:
         enough: Callable[[Sequence[dict[str, Any]]], bool] | None = None,
         on_page: Callable[[int, int], Awaitable[None]] | None = None,
     ) -> Walk:
-        """Up to `limit` records after the first `offset`, and whether Paymo has none beyond them.
-
-        Stops early, between pages, once `enough(records so far)` is true (then `exhausted` is false).
+        """Up to `limit` records after the first `offset`, and whether Paymo has none beyond them; fetched
+        page by page (`page`/`page_size`), never more pages than needed. `on_page(fetched, limit)` runs
+        after each page (progress notifications for long lists). Stops early, between pages, once
+        `enough(records so far)` is true (then `exhausted` is false).
         """
         limit = max(1, min(limit, MAX_LIMIT + 1))  # one past the largest limit: to see if more exist
         size = min(page_size or (INCLUDE_PAGE_SIZE if includes_children(include) else MAX_PAGE_SIZE), limit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from mcp import Client
 
@@ -85,3 +86,15 @@ async def test_a_get_with_huge_includes_stays_under_the_cap(
     assert len(text) <= CAP
     assert project["name"] == "Website Redesign" and 0 < len(project["tasks"]) < 3000
     assert "tasks" in project["note"]
+
+
+async def test_a_write_answer_is_capped_too_but_the_record_is_kept_whole(
+    mcp: Client, fresh: SandboxServer
+) -> None:
+    text, made = await answer(
+        mcp, "create_task", {"name": "Spec", "project_id": 1, "description": "y" * 50_000}
+    )
+    assert len(text) <= CAP and made["name"] == "Spec" and "description" in made["note"]
+    async with httpx.AsyncClient(base_url=fresh.base_url, auth=(fresh.api_key, "X")) as http:
+        stored = (await http.get(f"tasks/{made['id']}")).json()["tasks"][0]
+    assert stored["description"] == "y" * 50_000

@@ -43,3 +43,12 @@ def cut_note(record_id: Any, cut: list[str]) -> str:
         f"Record {record_id} was cut to fit {MAX_ANSWER_CHARS:,} characters ({', '.join(cut)} shortened); "
         "ask for fewer fields or includes."
     )
+
+
+def within_cap(record: dict[str, Any]) -> dict[str, Any]:
+    """One record as a whole answer: as it is, or cut to fit the cap with a note saying what was cut."""
+    room = MAX_ANSWER_CHARS - 500  # for the note
+    if size(record) <= room:
+        return record
+    smaller, cut = shrink(record, room)
+    return {**smaller, "note": cut_note(record.get("id"), cut)}

@@ -16,11 +16,11 @@ from paymo_mcp.client.uploads import Image, ImageFetchError, fetch_image, upload
 from paymo_mcp.models.common import DateTime, Id, InputModel, ListFilters
 from paymo_mcp.models.timezone import USER_TZ
 from paymo_mcp.server.context import AppContext
-from paymo_mcp.tools.answer_size import MAX_ANSWER_CHARS, cut_note, shrink, size
+from paymo_mcp.tools.answer_size import within_cap
 from paymo_mcp.tools.cursor import CursorError, Position, decode, fingerprint
 from paymo_mcp.tools.differences import not_kept
 from paymo_mcp.tools.listing import SHAPE, Listing, listing_arguments
-from paymo_mcp.tools.references import missing_reference, no_such
+from paymo_mcp.tools.references import exists, missing_reference, no_such
 from paymo_mcp.tools.toolkit import compact_schema, make_tool, user_timezone
 
 Order = Annotated[
@@ -189,10 +189,7 @@ class ResourceTools:
                 )
             except PaymoNotFoundError:
                 raise ToolError(no_such("id", args.id, spec.noun, spec.finder, status=404)) from None
-            if size(record) <= MAX_ANSWER_CHARS - 500:
-                return record
-            record, cut = shrink(record, MAX_ANSWER_CHARS - 500)
-            return {**record, "note": cut_note(args.id, cut)}
+            return within_cap(record)
 
         return make_tool(
             name=f"get_{spec.singular}",
@@ -241,7 +238,7 @@ class ResourceTools:
         if record is None:  # only an image was to change, and its upload failed
             record = await app.client.get(spec.path, spec.key, record_id)
         warning = " ".join(w for w in warnings if w)
-        return {**record, "warning": warning} if warning else record
+        return within_cap({**record, "warning": warning} if warning else record)
 
     async def _name_wrong_id(
         self, app: AppContext, exc: PaymoError, record_id: int | None, arguments: dict[str, Any]
@@ -250,11 +247,12 @@ class ResourceTools:
         finds the right one. Paymo's wording for this is undocumented, so the ids are looked up."""
         if exc.status not in (400, 404):
             return
-        if exc.status == 404 and record_id is not None:
-            raise ToolError(no_such("id", record_id, self.spec.noun, self.spec.finder, status=404)) from None
         missing = await missing_reference(app.client, arguments)
         if missing:
             raise ToolError(f"{missing}; nothing was changed.") from None
+        spec = self.spec
+        if exc.status == 404 and record_id is not None and not await exists(app.client, spec.path, record_id):
+            raise ToolError(no_such("id", record_id, spec.noun, spec.finder, status=404)) from None
 
     def create_tool(self) -> Tool:
         spec = self.spec

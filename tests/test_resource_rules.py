@@ -316,7 +316,8 @@ async def test_limit_is_met_by_paging_not_by_fetching_everything(mcp: Client, fr
     page = await call(mcp, "list_tasks", {"tasklist_id": ids["tasklist"], "limit": 5})
     assert page["count"] == 5 and page["more"] is True
     requests = api_requests(fresh)[before:]
-    assert len(requests) == 1 and "page_size=5" in requests[0]["path"] + requests[0].get("query", "")
+    # One record past the limit is asked for, to know whether a next page exists.
+    assert len(requests) == 1 and "page_size=6" in requests[0]["path"] + requests[0].get("query", "")
 
 
 async def test_order_newest_first(mcp: Client) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -75,6 +76,14 @@ def _unreadable(response: httpx.Response) -> str:
         f"the answer is not valid JSON ({why}{kind}, {len(response.content)} bytes, "
         f"HTTP {response.status_code} {response.reason_phrase})"
     )
+
+
+@dataclass(frozen=True)
+class Walk:
+    """Records of a list in Paymo's order, and whether they reach its end."""
+
+    records: list[dict[str, Any]]
+    exhausted: bool
 
 
 class PaymoClient:
@@ -336,7 +345,11 @@ class PaymoClient:
         body = await self.request("GET", path, params={**params, "page": page, "page_size": page_size})
         return self._unwrap(body, key, "GET", path)
 
-    async def list(
+    async def list(self, path: str, key: str, **options: Any) -> list[dict[str, Any]]:
+        """The records of `walk` (same options: where, include, order, limit, page_size, on_page, ...)."""
+        return (await self.walk(path, key, **options)).records
+
+    async def walk(
         self,
         path: str,
         key: str,
@@ -345,32 +358,38 @@ class PaymoClient:
         include: str | None = None,
         order: str | None = None,
         limit: int = 50,
+        offset: int = 0,
         page_size: int | None = None,
+        enough: Callable[[Sequence[dict[str, Any]]], bool] | None = None,
         on_page: Callable[[int, int], Awaitable[None]] | None = None,
-    ) -> list[dict[str, Any]]:
-        """Up to `limit` records, fetched page by page (`page`/`page_size`), never more pages than needed.
-
-        `on_page(fetched, limit)` runs after each page (progress notifications for long lists).
+    ) -> Walk:
+        """Up to `limit` records after the first `offset`, and whether Paymo has none beyond them; fetched
+        page by page (`page`/`page_size`), never more pages than needed. `on_page(fetched, limit)` runs
+        after each page (progress notifications for long lists). Stops early, between pages, once
+        `enough(records so far)` is true (then `exhausted` is false).
         """
-        limit = max(1, min(limit, MAX_LIMIT))
+        limit = max(1, min(limit, MAX_LIMIT + 1))  # one past the largest limit: to see if more exist
         size = min(page_size or (INCLUDE_PAGE_SIZE if includes_children(include) else MAX_PAGE_SIZE), limit)
         params: dict[str, Any] = {}
         for name, value in (("where", where), ("include", include), ("order", order)):
             if value:
                 params[name] = value
         out: list[dict[str, Any]] = []
-        page = 0
+        page, skip = divmod(max(0, offset), size)
+        exhausted = False
         while len(out) < limit:
             records = await self.page(path, key, params=params, page=page, page_size=size)
-            out.extend(records[: limit - len(out)])
-            last = len(records) < size or len(out) >= limit
+            out.extend(records[skip : skip + limit - len(out)])
+            skip = 0
+            exhausted = len(records) < size
+            last = exhausted or len(out) >= limit or (enough is not None and enough(out))
             if on_page is not None:
                 # Every page reports; the last one with the true total, so progress ends at 100 %.
                 await on_page(len(out), len(out) if last else limit)
             if last:
                 break
             page += 1
-        return out
+        return Walk(out, exhausted)
 
     async def get(self, path: str, key: str, record_id: int, *, include: str | None = None) -> dict[str, Any]:
         params = {"include": include} if include else None
@@ -430,4 +449,4 @@ class PaymoClient:
         return records[0]
 
 
-__all__ = ["MAX_LIMIT", "PaymoClient", "PaymoError"]
+__all__ = ["MAX_LIMIT", "PaymoClient", "PaymoError", "Walk"]

@@ -19,8 +19,12 @@ from paymo_mcp.models.common import (
     partial_model,
 )
 from paymo_mcp.models.currencies import check_currency
+from paymo_mcp.models.filters import OnlyTrue
+from paymo_mcp.models.timezone import USER_TZ, today
 
 Status = Literal["draft", "sent", "viewed", "paid", "void"]
+OWED = ("sent", "viewed")  # sent, not yet fully paid (payments turn an invoice paid)
+_OWN = ("date_after", "date_before", "overdue")  # filters that are not plain `where` fields
 Currency = Annotated[
     str, AfterValidator(check_currency), Field(description="ISO 4217 code, e.g. USD (list_currencies).")
 ]
@@ -40,6 +44,9 @@ class InvoiceFilters(ListFilters):
     client_id: Id | None = Field(None, description="Only invoices of this client.")
     status: list[Status] | None = Field(None, description="Only invoices in any of these statuses.")
     total: str | None = Field(None, description="Compare the total, e.g. '>100', '<=50', '=200'.")
+    date_after: Date | None = Field(None, description="Issued on or after.")
+    date_before: Date | None = Field(None, description="Issued on or before.")
+    overdue: OnlyTrue | None = Field(None, description="true: sent or viewed, due before today.")
 
     @field_validator("total")
     @classmethod
@@ -49,7 +56,14 @@ class InvoiceFilters(ListFilters):
         return value
 
     def conditions(self) -> list[Condition]:
-        out = [c for c in super().conditions() if c.field != "total"]
+        out = [c for c in super().conditions() if c.field not in ("total", *_OWN)]
+        if self.date_after:
+            out.append(Condition("date", ">=", self.date_after))
+        if self.date_before:
+            out.append(Condition("date", "<=", self.date_before))
+        if self.overdue:
+            # Paymo marks an invoice paid once payments cover it: sent or viewed means money is owed.
+            out += [Condition("status", "in", list(OWED)), Condition("due_date", "<", today(USER_TZ.get()))]
         if self.total is not None:
             match = _COMPARISON.match(self.total)
             assert match is not None  # checked by the validator

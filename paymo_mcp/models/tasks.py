@@ -6,7 +6,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
+from paymo_mcp.client.query import Condition
 from paymo_mcp.models.common import Date, Id, InputModel, Integer, ListFilters, ReadModel, partial_model
+from paymo_mcp.models.filters import OnlyTrue
+from paymo_mcp.models.timezone import USER_TZ, today
 
 PRIORITIES = {"low": 25, "normal": 50, "high": 75, "critical": 100}
 
@@ -47,6 +50,19 @@ class TaskFilters(ListFilters):
     user_id: Id | None = Field(None, description="Only tasks created by this user.")
     completed: bool | None = Field(None, description="true: completed tasks only; false: open only.")
     users: list[Id] | None = Field(None, description="Only tasks assigned to any of these users.")
+    due_after: Date | None = Field(None, description="Due on or after.")
+    due_before: Date | None = Field(None, description="Due on or before.")
+    overdue: OnlyTrue | None = Field(None, description="true: open, due before today.")
+
+    def conditions(self) -> list[Condition]:
+        out = [c for c in super().conditions() if c.field not in ("due_after", "due_before", "overdue")]
+        if self.due_after:
+            out.append(Condition("due_date", ">=", self.due_after))
+        if self.due_before:
+            out.append(Condition("due_date", "<=", self.due_before))
+        if self.overdue:
+            out += [Condition("complete", "=", False), Condition("due_date", "<", today(USER_TZ.get()))]
+        return out
 
 
 class TaskCreate(InputModel):

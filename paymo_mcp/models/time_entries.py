@@ -67,6 +67,7 @@ class TimeEntryFilters(ListFilters):
     billed: bool | None = Field(None, description="true: billed only; false: unbilled only.")
     start: DateTime | None = Field(None, description="Entries from this time (no offset: your Paymo zone).")
     end: DateTime | None = Field(None, description="Entries before this time.")
+    running: bool | None = Field(None, description="true: running timers only.")
 
     @model_validator(mode="after")
     def _range(self) -> TimeEntryFilters:
@@ -75,7 +76,9 @@ class TimeEntryFilters(ListFilters):
         return self
 
     def conditions(self) -> list[Condition]:
-        out = [c for c in super().conditions() if c.field not in ("start", "end")]
+        out = [c for c in super().conditions() if c.field not in ("start", "end", "running")]
+        if self.running is not None:  # a running timer is the entry without an end (entries.md)
+            out.append(Condition("end_time", "=" if self.running else "!=", None))
         if self.start or self.end:
             dump = self.model_dump(mode="json", include={"start", "end"})
             out.append(

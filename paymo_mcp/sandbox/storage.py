@@ -27,6 +27,10 @@ class Storage:
         self._depth = 0
         self.conn = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA synchronous=OFF")
+        # SQLite's LIKE folds ASCII only; Paymo's MySQL collation folds every letter (Ü like ü).
+        self.conn.create_function(
+            "fold", 1, lambda v: v.casefold() if isinstance(v, str) else v, deterministic=True
+        )
         if path:
             self.conn.execute("PRAGMA journal_mode=WAL")
 

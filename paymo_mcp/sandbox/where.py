@@ -246,7 +246,7 @@ def compile_condition(res: Resource, c: Condition, alias: str) -> Sql:
     lit = c.literal
     if c.op in ("like", "not like"):
         neg = "NOT " if c.op == "not like" else ""
-        return f"CAST({column} AS TEXT) {neg}LIKE ? ESCAPE '\\'", [like_pattern(lit.text)]
+        return f"fold(CAST({column} AS TEXT)) {neg}LIKE fold(?) ESCAPE '\\'", [like_pattern(lit.text)]
     value = value_for(kind, c.field, lit)
     if value is None:
         if c.op == "=":

@@ -10,20 +10,38 @@ from mcp.server.mcpserver.tools.base import Tool
 from mcp_types import ToolAnnotations
 from pydantic import AfterValidator, BaseModel, Field, create_model
 
-from paymo_mcp.client import MAX_LIMIT, PaymoError, build_include, build_where
+from paymo_mcp.client import MAX_LIMIT, PaymoError, build_include
+from paymo_mcp.client.errors import PaymoNotFoundError
 from paymo_mcp.client.uploads import Image, ImageFetchError, fetch_image, upload_image
 from paymo_mcp.models.common import DateTime, Id, InputModel, ListFilters
+from paymo_mcp.models.timezone import USER_TZ
 from paymo_mcp.server.context import AppContext
+from paymo_mcp.tools.answer_size import within_cap
+from paymo_mcp.tools.cursor import CursorError, Position, decode, fingerprint
 from paymo_mcp.tools.differences import not_kept
-from paymo_mcp.tools.toolkit import compact_schema, make_tool
+from paymo_mcp.tools.listing import SHAPE, Listing, listing_arguments
+from paymo_mcp.tools.references import exists, missing_reference, no_such
+from paymo_mcp.tools.toolkit import compact_schema, make_tool, user_timezone
 
 Order = Annotated[
     str,
     Field(
         pattern=r"^[a-z_]+( (asc|desc))?$",
-        description="'field asc|desc', e.g. 'created_on desc'; default oldest first.",
+        description="'field asc|desc'; default id.",
     ),
 ]
+
+
+def _searchable(text: str) -> str:
+    if not text.strip() or len(text) > 200:
+        raise ValueError("give 1 to 200 characters of text to look for")
+    if any(ord(c) < 32 for c in text):
+        raise ValueError("one line of text, without tabs or other control characters")
+    return text
+
+
+# Limits checked here rather than advertised: the schema of every list tool would carry them.
+Search = Annotated[str, AfterValidator(_searchable)]
 
 
 def _fields_type(known: tuple[str, ...]) -> Any:
@@ -38,7 +56,7 @@ def _fields_type(known: tuple[str, ...]) -> Any:
     return Annotated[
         list[str],
         AfterValidator(check),
-        Field(description="Only these fields per record (id and includes stay)."),
+        Field(description="Only these fields (id and includes stay)."),
     ]
 
 
@@ -58,13 +76,6 @@ def _include_type(spec_includes: tuple[str, ...]) -> Any:
         AfterValidator(check),
         Field(description=f"Embed related records: {', '.join(spec_includes)}; dotted paths go deeper."),
     ]
-
-
-def _select(record: dict[str, Any], fields: list[str] | None, include: list[str] | None) -> dict[str, Any]:
-    if not fields:
-        return record
-    keep = {"id", *fields, *(key.split(".", 1)[0] for key in include or ())}
-    return {k: v for k, v in record.items() if k in keep}
 
 
 def _annotations(
@@ -91,46 +102,67 @@ class ResourceTools:
 
     def list_tool(self) -> Tool:
         spec = self.spec
+        extra: dict[str, Any] = {}
+        if spec.search_fields:
+            words = " or ".join(f.replace("_", " ") for f in spec.search_fields)
+            extra["search"] = (Search | None, Field(None, description=f"Part of the {words}; any case."))
         args_model: type[ListFilters] = create_model(
             f"List{spec.name.title().replace('_', '')}Arguments",
-            __base__=spec.filters,
+            __base__=listing_arguments(spec.filters),
             include=self.include_field,
             fields=(_fields_type(spec.fields) | None, None),
             order=(Order | None, None),
             limit=(
                 int,
-                Field(50, ge=1, le=MAX_LIMIT, description="Most records to return."),
+                Field(50, ge=1, le=MAX_LIMIT, description="Most records."),
             ),
+            cursor=(str | None, Field(None, description="A next_cursor.")),
+            **extra,
         )
         page_fields: dict[str, Any] = {
             spec.name: (list[spec.read], ...),  # type: ignore[name-defined]
             "count": (int, ...),
-            "more": (bool, Field(description="true when the limit was reached and more may exist.")),
+            "more": (bool, Field(description="true when more records follow.")),
+            "next_cursor": (
+                str | None,
+                Field(None, description="Pass as cursor for the next page; null at the end."),
+            ),
+            "note": (str | None, None),
         }
         output = create_model(f"{spec.name.title().replace('_', '')}Page", **page_fields)
+        tool_name = f"list_{spec.name}"
 
         async def handler(args: Any, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
             async def progress(fetched: int, limit: int) -> None:
+                # One record past the limit is fetched only to see whether more follow: not counted.
+                fetched, limit = min(fetched, args.limit), min(limit, args.limit)
                 await ctx.report_progress(fetched, limit, f"{fetched} {spec.plural_noun} so far")
 
-            records = await app.client.list(
-                spec.path,
-                spec.key,
-                where=build_where(await args.resolve(app.client)),
-                include=build_include(args.include),
-                order=args.order,
-                limit=args.limit,
-                on_page=progress,
-            )
-            return {
-                spec.name: [_select(r, args.fields, args.include) for r in records],
-                "count": len(records),
-                "more": len(records) == args.limit,
-            }
+            query = fingerprint(tool_name, args.model_dump(mode="json", exclude=SHAPE, exclude_none=True))
+            try:
+                start = decode(args.cursor, query) if args.cursor else Position()
+            except CursorError as exc:
+                raise ToolError(str(exc)) from None
+            if getattr(args, "overdue", None):  # "overdue" means before today where the user is
+                token = USER_TZ.set(await user_timezone(app))
+                try:
+                    conditions = await args.resolve(app.client)
+                finally:
+                    USER_TZ.reset(token)
+            else:
+                conditions = await args.resolve(app.client)
+            listing = Listing(spec, args, start)
+            found = await listing.fetch(app, conditions, progress)
+            answer = listing.answer(found, query)
+            if not answer[spec.name] and not args.cursor:
+                missing = await missing_reference(app.client, args.model_dump(exclude_none=True))
+                if missing:
+                    raise ToolError(missing)
+            return answer
 
         return make_tool(
             input_schema=compact_schema(args_model.model_json_schema(), nullable=False),
-            name=f"list_{spec.name}",
+            name=tool_name,
             description=f"List {spec.plural_noun}"
             + ("; filters combine with AND." if spec.filters.model_fields else "."),
             input_model=args_model,
@@ -151,7 +183,13 @@ class ResourceTools:
         )
 
         async def handler(args: Any, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
-            return await app.client.get(spec.path, spec.key, args.id, include=build_include(args.include))
+            try:
+                record = await app.client.get(
+                    spec.path, spec.key, args.id, include=build_include(args.include)
+                )
+            except PaymoNotFoundError:
+                raise ToolError(no_such("id", args.id, spec.noun, spec.finder, status=404)) from None
+            return within_cap(record)
 
         return make_tool(
             name=f"get_{spec.singular}",
@@ -179,11 +217,15 @@ class ResourceTools:
                     raise ToolError(f"{name}: {exc}; nothing was changed.") from None
         record: dict[str, Any] | None = None
         done = "created" if record_id is None else "updated"
-        if record_id is None:
-            record = await app.client.create(spec.path, spec.key, body)
-            record_id = int(record["id"])
-        elif body:
-            record = await app.client.update(spec.path, spec.key, record_id, body)
+        try:
+            if record_id is None:
+                record = await app.client.create(spec.path, spec.key, body)
+                record_id = int(record["id"])
+            elif body:
+                record = await app.client.update(spec.path, spec.key, record_id, body)
+        except PaymoError as exc:
+            await self._name_wrong_id(app, exc, record_id, body)
+            raise
         warnings = [not_kept(body, record)] if record is not None else []
         for name, image in images.items():
             try:
@@ -196,7 +238,21 @@ class ResourceTools:
         if record is None:  # only an image was to change, and its upload failed
             record = await app.client.get(spec.path, spec.key, record_id)
         warning = " ".join(w for w in warnings if w)
-        return {**record, "warning": warning} if warning else record
+        return within_cap({**record, "warning": warning} if warning else record)
+
+    async def _name_wrong_id(
+        self, app: AppContext, exc: PaymoError, record_id: int | None, arguments: dict[str, Any]
+    ) -> None:
+        """Paymo refused a write (400/404): if an id it names or refers to does not exist, say which tool
+        finds the right one. Paymo's wording for this is undocumented, so the ids are looked up."""
+        if exc.status not in (400, 404):
+            return
+        missing = await missing_reference(app.client, arguments)
+        if missing:
+            raise ToolError(f"{missing}; nothing was changed.") from None
+        spec = self.spec
+        if exc.status == 404 and record_id is not None and not await exists(app.client, spec.path, record_id):
+            raise ToolError(no_such("id", record_id, spec.noun, spec.finder, status=404)) from None
 
     def create_tool(self) -> Tool:
         spec = self.spec
@@ -251,7 +307,10 @@ class ResourceTools:
         output = create_model(f"Deleted{spec.title.replace(' ', '')}", id=(int, ...), deleted=(bool, ...))
 
         async def handler(args: Any, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
-            await app.client.delete(spec.path, args.id)
+            try:
+                await app.client.delete(spec.path, args.id)
+            except PaymoNotFoundError:
+                raise ToolError(no_such("id", args.id, spec.noun, spec.finder, status=404)) from None
             return {"id": args.id, "deleted": True}
 
         cascade = f" Also deletes {spec.cascade}." if spec.cascade else ""

@@ -7,6 +7,7 @@ from paymo_mcp.tools.spec import ResourceSpec, names
 
 TASKS = ResourceSpec(
     name="tasks",
+    search_fields=("name",),
     singular="task",
     noun="task",
     path="tasks",
@@ -39,6 +40,7 @@ TASKS = ResourceSpec(
 
 TASKLISTS = ResourceSpec(
     name="tasklists",
+    search_fields=("name",),
     singular="tasklist",
     noun="task list",
     path="tasklists",
@@ -57,6 +59,7 @@ TASKLISTS = ResourceSpec(
 
 PROJECTS = ResourceSpec(
     name="projects",
+    search_fields=("name",),
     singular="project",
     noun="project",
     path="projects",
@@ -90,6 +93,7 @@ PROJECTS = ResourceSpec(
 
 CLIENTS = ResourceSpec(
     name="clients",
+    search_fields=("name",),
     singular="client",
     noun="client",
     path="clients",
@@ -110,6 +114,7 @@ CLIENTS = ResourceSpec(
 
 INVOICES = ResourceSpec(
     name="invoices",
+    search_fields=("number", "title"),
     singular="invoice",
     noun="invoice",
     path="invoices",
@@ -134,6 +139,7 @@ INVOICES = ResourceSpec(
 
 TIME_ENTRIES = ResourceSpec(
     name="time_entries",
+    search_fields=("description",),
     singular="time_entry",
     noun="time entry",
     path="entries",

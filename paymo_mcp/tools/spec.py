@@ -34,6 +34,7 @@ class ResourceSpec:
     watch_filters: tuple[str, ...] = ()  # list filters that also narrow watch_new_*
     fields: tuple[str, ...] = ()  # the record's documented fields: what `fields` may name
     uploads: tuple[str, ...] = ()  # image-URL arguments sent as a multipart upload, not in the JSON body
+    search_fields: tuple[str, ...] = ()  # what `search` looks in (any one matching), by Paymo's `like`
 
     @property
     def title(self) -> str:
@@ -46,3 +47,8 @@ class ResourceSpec:
     @property
     def plural_noun(self) -> str:
         return self.name.replace("_", " ")
+
+    @property
+    def finder(self) -> str:
+        """Where a model finds this resource's ids."""
+        return f"list_{self.name}" + (" (search=...)" if self.search_fields else "")

@@ -97,7 +97,7 @@ async def test_the_surface_stays_lean() -> None:
 
 
 # What every model pays on every turn: the names, descriptions and input schemas of the default server.
-TOOL_LIST_BUDGET = 42_000
+TOOL_LIST_BUDGET = 41_000
 
 
 async def test_the_model_visible_tool_list_stays_within_its_budget() -> None:

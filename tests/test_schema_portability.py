@@ -67,6 +67,18 @@ def test_input_schemas_carry_no_null() -> None:
     assert nulls == [], nulls[:5]
 
 
+def test_input_schemas_do_not_say_additional_properties_false() -> None:
+    # Gemini's function declarations refuse the keyword (HTTP 400 for the whole tool list); unknown
+    # arguments are still refused at run time, naming the allowed ones (tests/test_bad_input.py).
+    closed = [
+        f"{tool['name']}{path}"
+        for tool in TOOLS
+        for path, node in nodes(tool["input"])
+        if node.get("additionalProperties") is False
+    ]
+    assert closed == [], closed[:5]
+
+
 def test_each_anyof_branch_is_one_type_or_a_reference() -> None:
     loose = [
         f"{tool['name']}.{side}{path}"

@@ -305,14 +305,18 @@ def single_types(node: dict[str, Any], keep_null: bool) -> dict[str, Any]:
     return {**{k: v for k, v in node.items() if k != "type" and k not in moved}, "anyOf": branches}
 
 
-def compact_schema(schema: dict[str, Any], *, output: bool = False, **_: Any) -> dict[str, Any]:
+def compact_schema(
+    schema: dict[str, Any], *, output: bool = False, nullable: bool | None = None
+) -> dict[str, Any]:
     """Drop what costs tokens and tells a model nothing, in a form every major client accepts.
 
     Titles, `default: null` and anyOf-with-null nesting go; every `type` is one name (see
-    single_types). Input schemas carry no null at all: null and omitted mean the same on create and
-    list tools, and on update tools the description says "null clears" (the model still accepts null
-    there at run time). Output schemas
-    (`output=True`) keep null, which Paymo does return. The top-level description repeats the tool's.
+    single_types). Input schemas carry no null at all, whatever `nullable` says (it stays for the
+    callers that pass it): null and omitted mean the same on create and list tools, and on update
+    tools the description says "null clears" (null is still accepted there at run time). Nor do they
+    carry `additionalProperties: false`, which Gemini's function declarations refuse with a 400: an
+    unknown argument is refused at run time, naming the allowed ones. Output schemas (`output=True`)
+    keep null, which Paymo does return. The top-level description repeats the tool's.
     """
 
     def walk(node: Any, names: bool = False) -> Any:
@@ -327,6 +331,8 @@ def compact_schema(schema: dict[str, Any], *, output: bool = False, **_: Any) ->
         out = {k: walk(v, k in _NAMED) for k, v in node.items() if k != "title"}
         if out.get("default", 0) is None:
             del out["default"]
+        if not output and out.get("additionalProperties") is False:
+            del out["additionalProperties"]
         alts = out.get("anyOf")
         if isinstance(alts, list) and {"type": "null"} in alts:
             rest = [a for a in alts if a != {"type": "null"}]

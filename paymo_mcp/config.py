@@ -23,6 +23,12 @@ TOOLSETS = (
     "lookups",
     "api",
 )
+# Role presets: a name that stands for the toolsets one kind of work needs.
+PRESETS: dict[str, tuple[str, ...]] = {
+    "timesheet": ("time_entries", "timers", "tasks", "lookups"),
+    "pm": ("tasks", "tasklists", "projects", "lookups"),
+    "billing": ("clients", "invoices", "payments", "time_entries", "lookups"),
+}
 
 
 def default_state_dir() -> Path:
@@ -163,11 +169,17 @@ def _one_line(exc: ValidationError, values: Mapping[str, object], overrides: Map
 
 
 def parse_toolsets(raw: str) -> tuple[str, ...]:
-    """`tasks,invoices` -> ("tasks", "invoices"); `all` -> every toolset; unknown names are an error."""
+    """`tasks,invoices` -> ("tasks", "invoices"); `all` -> every toolset; a preset (`timesheet`, `pm`,
+    `billing`) stands for its toolsets and mixes with others (`pm,invoices`); unknown names are an error.
+    The result keeps TOOLSETS' order, each once."""
     names = [n.strip() for n in raw.split(",") if n.strip()]
     if not names or names == ["all"]:
         return TOOLSETS
-    unknown = [n for n in names if n not in TOOLSETS]
+    unknown = [n for n in names if n not in TOOLSETS and n not in PRESETS]
     if unknown:
-        raise ValueError(f"unknown toolset(s) {', '.join(unknown)}; choose from {', '.join(TOOLSETS)}")
-    return tuple(names)
+        raise ValueError(
+            f"unknown toolset(s) {', '.join(unknown)}; choose from {', '.join(TOOLSETS)}, "
+            f"or a preset: {', '.join(PRESETS)}"
+        )
+    wanted = {t for n in names for t in PRESETS.get(n, (n,))}
+    return tuple(t for t in TOOLSETS if t in wanted)

@@ -57,8 +57,8 @@ VALID: dict[str, dict[str, Any]] = {
 
 # The checks the issue names, tool by tool: (tool, field, bad value).
 PRIORITIES = [-25, 0, 1, 60, 99, 101, 250, "urgent", "medium", 50.5, True]
-DATES = ["2026-02-30", "2026-13-01", "2026-00-10", "31/12/2026", "tomorrow", "", "2026-1-1x"]
-DATETIMES = ["yesterday", "2026-03-02T25:00:00Z", "2026-02-30T10:00:00Z", "12:00", ""]
+DATES = ["2026-02-30", "2026-13-01", "2026-00-10", "31/12/2026", "next friday", "", "2026-1-1x"]
+DATETIMES = ["last tuesday", "2026-03-02T25:00:00Z", "2026-02-30T10:00:00Z", "12:00", ""]
 CURRENCIES = ["US", "X1Z", "DOLLARS", "", "EURO", "usd$", 840]
 VALUE_CASES: list[tuple[str, str, list[Any]]] = [
     *[(tool, "priority", PRIORITIES) for tool in ("create_task", "update_task")],
@@ -108,6 +108,8 @@ TOOLS = all_tools()
 
 def types_of(prop: dict[str, Any]) -> set[str]:
     kind = prop.get("type")
+    if kind is None and "anyOf" in prop:  # one type per branch (portable schemas)
+        return {k for branch in prop["anyOf"] for k in types_of(branch)}
     if kind is None and "enum" in prop:
         return {type(v).__name__ for v in prop["enum"]}
     return set(kind if isinstance(kind, list) else [kind] if kind else [])

@@ -14,7 +14,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import ResourceTemplateReference
 
 from paymo_mcp.sandbox import SandboxServer
-from tests.helpers import call
+from tests.helpers import call, fails
 
 pytestmark = pytest.mark.anyio
 
@@ -57,8 +57,8 @@ async def test_list_users_gives_the_seeded_team_and_filters_by_type(mcp: Client)
 
 
 async def test_workflow_statuses_by_workflow_and_by_project(mcp: Client, fresh: SandboxServer) -> None:
-    default = await call(mcp, "list_workflow_statuses", {"workflow_id": 1})
-    assert [(s["id"], s["name"], s["action"]) for s in default["workflow_statuses"]] == [
+    default = await call(mcp, "get_lookup", {"kind": "workflow_statuses", "project_id": 1})
+    assert [(s["id"], s["name"], s["action"]) for s in default["records"]] == [
         (1, "Backlog", "backlog"),
         (2, "Complete", "complete"),
         (3, "To Do", ""),
@@ -70,25 +70,26 @@ async def test_workflow_statuses_by_workflow_and_by_project(mcp: Client, fresh: 
     project = await call(
         mcp, "create_project", {"name": "Helpdesk", "client_id": 1, "workflow_id": workflow["id"]}
     )
-    by_project = await call(mcp, "list_workflow_statuses", {"project_id": project["id"]})
-    assert [(s["name"], s["workflow_id"]) for s in by_project["workflow_statuses"]] == [
+    by_project = await call(mcp, "get_lookup", {"kind": "workflow_statuses", "project_id": project["id"]})
+    assert [(s["name"], s["workflow_id"]) for s in by_project["records"]] == [
         ("Backlog", workflow["id"]),
         ("Complete", workflow["id"]),
     ]
-    seeded_project = await call(mcp, "list_workflow_statuses", {"project_id": 1})
-    assert seeded_project["workflow_statuses"] == default["workflow_statuses"]
+    everything = await call(mcp, "get_lookup", {"kind": "workflow_statuses"})
+    assert {s["id"] for s in everything["records"]} == {1, 2, 3, 4} | {s["id"] for s in by_project["records"]}
+    assert "account-wide" in await fails(mcp, "get_lookup", {"kind": "project_statuses", "project_id": 1})
 
 
 async def test_a_status_from_the_lookup_is_accepted_by_create_task(mcp: Client) -> None:
-    statuses = await call(mcp, "list_workflow_statuses", {"project_id": 1})
-    doing = next(s["id"] for s in statuses["workflow_statuses"] if s["name"] == "In progress")
+    statuses = await call(mcp, "get_lookup", {"kind": "workflow_statuses", "project_id": 1})
+    doing = next(s["id"] for s in statuses["records"] if s["name"] == "In progress")
     task = await call(mcp, "create_task", {"name": "Hero banner", "project_id": 1, "status_id": doing})
     assert task["status_id"] == doing == 4
 
 
 async def test_project_statuses_are_paymos_default_set(mcp: Client) -> None:
-    statuses = await call(mcp, "list_project_statuses")
-    assert [(s["name"], s["active"]) for s in statuses["project_statuses"]] == [
+    statuses = await call(mcp, "get_lookup", {"kind": "project_statuses"})
+    assert [(s["name"], s["active"]) for s in statuses["records"]] == [
         ("Active", True),
         ("Proposal", True),
         ("On-hold", False),
@@ -99,29 +100,29 @@ async def test_project_statuses_are_paymos_default_set(mcp: Client) -> None:
 
 
 async def test_invoice_templates_mark_the_default(mcp: Client) -> None:
-    templates = await call(mcp, "list_invoice_templates")
-    assert [(t["id"], t["name"], t["is_default"]) for t in templates["invoice_templates"]] == [
+    templates = await call(mcp, "get_lookup", {"kind": "invoice_templates"})
+    assert [(t["id"], t["name"], t["is_default"]) for t in templates["records"]] == [
         (1, "Classic", True),
         (2, "Modern", False),
     ]
 
 
 async def test_milestones_by_project(mcp: Client, fresh: SandboxServer) -> None:
-    website = await call(mcp, "list_milestones", {"project_id": 1})
-    assert [(m["name"], m["project_id"], m["due_date"]) for m in website["milestones"]] == [
+    website = await call(mcp, "get_lookup", {"kind": "milestones", "project_id": 1})
+    assert [(m["name"], m["project_id"], m["due_date"]) for m in website["records"]] == [
         ("Design sign-off", 1, "2026-11-20")
     ]
-    assert (await call(mcp, "list_milestones", {"project_id": 3}))["milestones"] == []
+    assert (await call(mcp, "get_lookup", {"kind": "milestones", "project_id": 3}))["records"] == []
     paymo(fresh, "POST", "milestones", {"name": "Guide v1", "project_id": 3, "due_date": "2026-12-15"})
-    brand = await call(mcp, "list_milestones", {"project_id": 3})
-    assert [(m["name"], m["project_id"]) for m in brand["milestones"]] == [("Guide v1", 3)]
-    assert [m["name"] for m in (await call(mcp, "list_milestones", {"project_id": 1}))["milestones"]] == [
-        "Design sign-off"
-    ]
+    brand = await call(mcp, "get_lookup", {"kind": "milestones", "project_id": 3})
+    assert [(m["name"], m["project_id"]) for m in brand["records"]] == [("Guide v1", 3)]
+    assert [
+        m["name"] for m in (await call(mcp, "get_lookup", {"kind": "milestones", "project_id": 1}))["records"]
+    ] == ["Design sign-off"]
 
 
 async def test_currencies_are_paymos_86_codes_with_symbols(mcp: Client) -> None:
-    currencies = (await call(mcp, "list_currencies"))["currencies"]
+    currencies = (await call(mcp, "get_lookup", {"kind": "currencies"}))["currencies"]
     assert len(currencies) == 86
     assert (currencies["USD"], currencies["EUR"], currencies["GBP"], currencies["THB"]) == (
         "$",
@@ -136,15 +137,16 @@ async def test_currencies_are_paymos_86_codes_with_symbols(mcp: Client) -> None:
     ("name", "tool", "key"),
     [
         ("users", "list_users", "users"),
-        ("workflow_statuses", "list_workflow_statuses", "workflow_statuses"),
-        ("project_statuses", "list_project_statuses", "project_statuses"),
-        ("invoice_templates", "list_invoice_templates", "invoice_templates"),
-        ("milestones", "list_milestones", "milestones"),
+        ("workflow_statuses", "get_lookup", "records"),
+        ("project_statuses", "get_lookup", "records"),
+        ("invoice_templates", "get_lookup", "records"),
+        ("milestones", "get_lookup", "records"),
     ],
 )
 async def test_lookup_resource_reads_what_the_tool_lists(mcp: Client, name: str, tool: str, key: str) -> None:
     from_resource = await read_json(mcp, f"paymo://lookups/{name}")
-    from_tool = (await call(mcp, tool, {"limit": 2500}))[key]
+    arguments = {"limit": 2500} if tool == "list_users" else {"kind": name}
+    from_tool = (await call(mcp, tool, arguments))[key]
     assert [r["id"] for r in from_resource] == [r["id"] for r in from_tool]
     assert [r.get("name") for r in from_resource] == [r.get("name") for r in from_tool]
     assert len(from_resource) >= 1
@@ -154,7 +156,7 @@ async def test_me_and_currency_resources(mcp: Client) -> None:
     me = await read_json(mcp, "paymo://lookups/me")
     assert (me["id"], me["name"]) == (1, "Alex Admin")
     currencies = await read_json(mcp, "paymo://lookups/currencies")
-    assert currencies == (await call(mcp, "list_currencies"))["currencies"]
+    assert currencies == (await call(mcp, "get_lookup", {"kind": "currencies"}))["currencies"]
 
 
 async def test_unknown_lookup_resource_names_the_choices(mcp: Client) -> None:
@@ -176,20 +178,20 @@ async def test_lookup_names_complete(mcp: Client) -> None:
 
 # (tool, argument, the lookup a model should use to fill it)
 WHERE_IDS_COME_FROM = [
-    ("create_task", "status_id", "list_workflow_statuses"),
-    ("update_task", "status_id", "list_workflow_statuses"),
+    ("create_task", "status_id", "get_lookup"),
+    ("update_task", "status_id", "get_lookup"),
     ("create_task", "users", "list_users"),
     ("create_task", "user_id", "list_users"),
-    ("create_project", "status_id", "list_project_statuses"),
-    ("update_project", "status_id", "list_project_statuses"),
-    ("create_project", "workflow_id", "list_workflow_statuses"),
+    ("create_project", "status_id", "get_lookup"),
+    ("update_project", "status_id", "get_lookup"),
+    ("create_project", "workflow_id", "get_lookup"),
     ("create_project", "users", "list_users"),
     ("create_project", "managers", "list_users"),
-    ("create_invoice", "template_id", "list_invoice_templates"),
-    ("update_invoice", "template_id", "list_invoice_templates"),
-    ("create_invoice", "currency", "list_currencies"),
-    ("create_tasklist", "milestone_id", "list_milestones"),
-    ("update_tasklist", "milestone_id", "list_milestones"),
+    ("create_invoice", "template_id", "get_lookup"),
+    ("update_invoice", "template_id", "get_lookup"),
+    ("create_invoice", "currency", "get_lookup"),
+    ("create_tasklist", "milestone_id", "get_lookup"),
+    ("update_tasklist", "milestone_id", "get_lookup"),
     ("create_time_entry", "user_id", "list_users"),
     ("create_invoice_from_time", "client_id", "list_clients"),
 ]
@@ -219,12 +221,8 @@ async def test_each_lookup_says_what_its_ids_are_for(mcp: Client) -> None:
     tools = await listed_tools(mcp)
     expected = {
         "list_users": ["user_id", "users", "managers"],
-        "list_workflow_statuses": ["status_id", "project_id"],
-        "list_project_statuses": ["status_id"],
-        "list_invoice_templates": ["template_id"],
-        "list_milestones": ["milestone_id"],
-        "get_me": ["user_id"],
-        "list_currencies": ["currency"],
+        "get_lookup": ["status_id", "workflow_id", "template_id", "milestone_id", "currency"],
+        "get_me": ["user_id", "timezone", "now_local"],
     }
     for name, words in expected.items():
         description = tools[name].description or ""

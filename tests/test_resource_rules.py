@@ -44,8 +44,8 @@ async def test_priority_words_become_paymo_levels(mcp: Client) -> None:
 
 async def test_completing_a_task_moves_its_status_and_reopening_moves_it_back(mcp: Client) -> None:
     ids = await make_world(mcp)
-    statuses = (await call(mcp, "list_workflow_statuses", {"project_id": ids["project"]}))[
-        "workflow_statuses"
+    statuses = (await call(mcp, "get_lookup", {"kind": "workflow_statuses", "project_id": ids["project"]}))[
+        "records"
     ]
     by_action = {s["action"]: s["id"] for s in statuses}
     done = await call(mcp, "update_task", {"id": ids["task"], "complete": True})

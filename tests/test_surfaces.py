@@ -37,12 +37,8 @@ RESOURCE_TOOLS = {
 }
 LOOKUP_TOOLS = {
     "get_me",
-    "list_currencies",
     "list_users",
-    "list_workflow_statuses",
-    "list_project_statuses",
-    "list_invoice_templates",
-    "list_milestones",
+    "get_lookup",
 }
 WRITE_PREFIXES = ("create_", "update_", "delete_")
 

@@ -84,7 +84,9 @@ async def test_names_are_unique_verb_noun_and_annotations_are_explicit() -> None
         assert hints["readOnlyHint"] is tool["name"].startswith(reads), tool["name"]
         schema = tool["inputSchema"]
         assert schema["type"] == "object" and "anyOf" not in schema and "oneOf" not in schema
-        assert schema.get("additionalProperties") is False, tool["name"]
+        # Strict at run time (an unknown argument is refused naming the allowed ones), but not in the
+        # schema: Gemini's function declarations refuse `additionalProperties` outright.
+        assert '"additionalProperties": false' not in json.dumps(schema), tool["name"]
         for name, prop in schema.get("properties", {}).items():
             assert prop.get("description") or "$ref" in prop, f"{tool['name']}.{name} has no description"
 
@@ -98,7 +100,7 @@ async def test_the_surface_stays_lean() -> None:
 
 
 # What every model pays on every turn: the names, descriptions and input schemas of the default server.
-TOOL_LIST_BUDGET = 42_000
+TOOL_LIST_BUDGET = 41_000
 
 
 async def test_the_model_visible_tool_list_stays_within_its_budget() -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -18,7 +19,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from paymo_mcp.client.query import Condition
-from paymo_mcp.models.timezone import localize
+from paymo_mcp.models.timezone import localize, parse_day, parse_moment
 
 MAX_ID = 2**63 - 1
 
@@ -41,9 +42,19 @@ def _iso_utc(value: datetime) -> str:
 
 
 # Paymo answers in UTC with a Z; it accepts offsets, but sending UTC keeps one form everywhere.
-# A time without an offset is the Paymo user's local time (their `timezone`, models/timezone.py).
-DateTime = Annotated[datetime, AfterValidator(localize), PlainSerializer(_iso_utc, return_type=str)]
-Date = date
+# A time without an offset is the Paymo user's local time (their `timezone`, models/timezone.py);
+# `now` and the day words are read when the call is made. The schemas admit the words (no `format`,
+# which a strict client would hold "today" against), and their patterns say the accepted forms.
+DAY_PATTERN = "^(....-..-..|today|yesterday|tomorrow)$"
+MOMENT_PATTERN = "^(....-..-.+|now)$"
+DateTime = Annotated[
+    datetime,
+    BeforeValidator(parse_moment),
+    AfterValidator(localize),
+    PlainSerializer(_iso_utc, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": MOMENT_PATTERN}),
+]
+Date = Annotated[date, BeforeValidator(parse_day), WithJsonSchema({"type": "string", "pattern": DAY_PATTERN})]
 
 # Read models: Paymo may send numbers as strings ("204.00"); the output schema must admit both.
 Number = Annotated[float | str, WithJsonSchema({"type": ["number", "string"]})]

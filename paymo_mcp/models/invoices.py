@@ -26,7 +26,7 @@ Status = Literal["draft", "sent", "viewed", "paid", "void"]
 OWED = ("sent", "viewed")  # sent, not yet fully paid (payments turn an invoice paid)
 _OWN = ("date_after", "date_before", "overdue")  # filters that are not plain `where` fields
 Currency = Annotated[
-    str, AfterValidator(check_currency), Field(description="ISO 4217 code, e.g. USD (list_currencies).")
+    str, AfterValidator(check_currency), Field(description="ISO 4217 code, e.g. USD (get_lookup).")
 ]
 _COMPARISON = re.compile(r"^\s*(>=|<=|!=|<>|=|>|<)?\s*(-?\d+(?:\.\d+)?)\s*$")
 Percent = Annotated[float, Field(ge=0, le=100)]
@@ -100,7 +100,7 @@ class InvoiceCreate(InputModel):
     currency: Currency
     date: Date | None = Field(None, description="Issue date.")
     due_date: Date | None = Field(None, description="Due date.")
-    template_id: Id | None = Field(None, description="Invoice template (list_invoice_templates).")
+    template_id: Id | None = Field(None, description="Invoice template (get_lookup).")
     tax: Percent | None = Field(None, description="Tax percent.")
     tax_text: str | None = Field(None, description="Tax label, e.g. VAT.")
     tax2: Percent | None = Field(None, description="Second tax percent.")

@@ -36,8 +36,8 @@ class ProjectCreate(InputModel):
     code: ProjectCode | None = None
     description: str | None = Field(None, description="Project description.")
     client_id: Id | None = Field(None, description='Client; omitted: Paymo uses "Sample Client".')
-    workflow_id: Id | None = Field(None, description="Task workflow (list_workflow_statuses).")
-    status_id: Id | None = Field(None, description="Project status (list_project_statuses).")
+    workflow_id: Id | None = Field(None, description="Task workflow (get_lookup).")
+    status_id: Id | None = Field(None, description="Project status (get_lookup).")
     active: bool | None = Field(None, description="false creates it archived.")
     adjustable_hours: bool | None = Field(None, description="Budget follows the tasks' budget hours.")
     users: list[Id] | None = Field(None, description="Assigned users (managers are added to them).")

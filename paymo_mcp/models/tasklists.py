@@ -21,7 +21,7 @@ class TasklistCreate(InputModel):
     name: str = Field(min_length=1, description="Task list name.")
     project_id: Id = Field(description="Project the list belongs to.")
     seq: int | None = Field(None, ge=0, description="Position in the project (0 = first).")
-    milestone_id: Id | None = Field(None, description="Milestone to link (list_milestones).")
+    milestone_id: Id | None = Field(None, description="Milestone to link (get_lookup).")
 
 
 # project_id is read-only in Paymo (tasklists.md, the task list object): a list stays in its project.

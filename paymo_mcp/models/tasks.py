@@ -73,7 +73,7 @@ class TaskCreate(InputModel):
     )
     user_id: Id | None = Field(None, description="User recorded as the task's creator.")
     complete: bool | None = Field(None, description="Mark the task completed.")
-    status_id: Id | None = Field(None, description="Workflow status (list_workflow_statuses).")
+    status_id: Id | None = Field(None, description="Workflow status (get_lookup).")
     billable: bool | None = Field(None, description="Billable (billable projects only).")
     flat_billing: bool | None = Field(None, description="Flat-rate task (time & materials projects).")
     seq: int | None = Field(None, ge=0, description="Position in the task list (0 = first).")

@@ -1,17 +1,22 @@
-"""Lookup tools: where the ids the typed tools ask for come from (users, statuses, templates, ...)."""
+"""Lookup tools: where the ids the typed tools ask for come from: get_me, list_users, and get_lookup
+for the small lists (statuses, milestones, templates, currencies), one tool for all of them."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
 from mcp_types import ToolAnnotations
-from pydantic import create_model
+from pydantic import BaseModel, Field, create_model
 
+from paymo_mcp.client import build_where
 from paymo_mcp.models import lookups
-from paymo_mcp.models.common import InputModel
+from paymo_mcp.models.common import Id, InputModel
 from paymo_mcp.models.currencies import CURRENCIES
+from paymo_mcp.models.timezone import zone
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.generator import ResourceTools
 from paymo_mcp.tools.spec import ResourceSpec, names
@@ -86,14 +91,17 @@ MILESTONES = ResourceSpec(
     ),
 )
 LOOKUPS = (USERS, WORKFLOW_STATUSES, PROJECT_STATUSES, INVOICE_TEMPLATES, MILESTONES)
-# What each lookup's ids are for: said in its tool's description, so a model knows where to look.
-USES = {
-    "users": "Ids for user_id, users and managers of tasks, projects and time entries.",
-    "workflow_statuses": "Ids for a task's status_id; project_id gives that project's statuses.",
-    "project_statuses": "Ids for a project's status_id.",
-    "invoice_templates": "Ids for an invoice's template_id.",
-    "milestones": "Ids for a task list's milestone_id.",
+# The small lookups share one tool, get_lookup: what each kind's ids are for, in its description.
+KINDS = {
+    "workflow_statuses": "a task's status_id, a project's workflow_id",
+    "project_statuses": "a project's status_id",
+    "milestones": "milestone_id",
+    "invoice_templates": "template_id",
+    "currencies": "currency",
 }
+SMALL = {spec.name: spec for spec in LOOKUPS if spec.name in KINDS}
+USERS_USE = "Ids for user_id, users and managers; yours: get_me."
+MAX_LOOKUP = 500  # records of one kind; more (milestones of a huge account) asks for project_id
 
 _READ = ToolAnnotations(
     read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
@@ -101,43 +109,78 @@ _READ = ToolAnnotations(
 NoArguments = create_model("NoArguments", __base__=InputModel)
 
 
+class Me(lookups.User):
+    """GET /me, with the current time where the user is: what "today" and "this week" mean."""
+
+    timezone: str | None = None
+    now_local: str = Field(description="Now in your time zone (ISO 8601 with offset).")
+
+
 def get_me_tool() -> Tool:
     async def handler(args: Any, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
         body = await app.client.request("GET", "me")
-        return app.client._unwrap_one(body, "users", "GET", "/me")
+        me = app.client._unwrap_one(body, "users", "GET", "/me")
+        here = zone(me.get("timezone"))
+        app.extras["timezone"] = here  # the zone the tools read local times in, fresh from Paymo
+        return {**me, "now_local": datetime.now(here).isoformat(timespec="seconds")}
 
     return make_tool(
         name="get_me",
-        description="The user the API key belongs to: your user_id (for tasks, time entries, ...).",
+        description="You (the API key's user): your user_id, timezone and the time there (now_local).",
         input_model=NoArguments,
         handler=handler,
-        output_model=lookups.User,
+        output_model=Me,
         annotations=_READ.model_copy(update={"title": "Who am I"}),
     )
 
 
-def list_currencies_tool() -> Tool:
-    Currencies = create_model("Currencies", currencies=(dict[str, str], ...))
+class LookupArguments(InputModel):
+    kind: Literal[
+        "workflow_statuses", "project_statuses", "milestones", "invoice_templates", "currencies"
+    ] = Field(description="Which list.")
+    project_id: Id | None = Field(None, description="Only this project's (workflow statuses, milestones).")
 
-    async def handler(args: Any, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
-        return {"currencies": CURRENCIES}
 
+class Lookup(BaseModel):
+    """One kind's records (only their main fields), or the currency codes with their symbols."""
+
+    kind: str
+    records: list[dict[str, Any]] | None = None
+    currencies: dict[str, str] | None = None
+    more: bool | None = None
+
+
+def get_lookup_tool() -> Tool:
+    async def handler(args: LookupArguments, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
+        if args.kind == "currencies":
+            return {"kind": args.kind, "currencies": CURRENCIES}
+        spec = SMALL[args.kind]
+        if args.project_id is not None and spec.filters is lookups.NoFilters:
+            raise ToolError(f"project_id: {args.kind} are account-wide; leave project_id out")
+        filters = spec.filters.model_validate({"project_id": args.project_id} if args.project_id else {})
+        where = build_where(await filters.resolve(app.client))
+        found = await app.client.list(spec.path, spec.key, where=where, limit=MAX_LOOKUP)
+        shown = ("id", *spec.read.model_fields)
+        records = [{k: r[k] for k in shown if k in r} for r in found]
+        return {"kind": args.kind, "records": records, "more": len(found) == MAX_LOOKUP}
+
+    uses = ", ".join(f"{kind} ({use})" for kind, use in KINDS.items())
     return make_tool(
-        name="list_currencies",
-        description="Currency codes Paymo accepts for an invoice's currency, with their symbols.",
-        input_model=NoArguments,
+        name="get_lookup",
+        description=f"Ids other tools take, by kind: {uses}.",
+        input_model=LookupArguments,
         handler=handler,
-        output_model=Currencies,
-        annotations=_READ.model_copy(update={"title": "List currencies", "open_world_hint": False}),
+        output_model=Lookup,
+        annotations=_READ.model_copy(update={"title": "Look up ids"}),
     )
 
 
-def lookup_list_tool(spec: ResourceSpec) -> Tool:
-    """The generated list tool of a lookup, its description saying which arguments its ids fill."""
-    tool = ResourceTools(spec).list_tool()
-    return tool.model_copy(update={"description": f"{tool.description} {USES[spec.name]}"})
+def list_users_tool() -> Tool:
+    """The generated list tool of users, its description saying which arguments its ids fill."""
+    tool = ResourceTools(USERS).list_tool()
+    return tool.model_copy(update={"description": f"{tool.description} {USERS_USE}"})
 
 
 def lookup_tools() -> list[Tool]:
-    """get_me, list_currencies and one list_* tool per lookup resource."""
-    return [get_me_tool(), list_currencies_tool(), *(lookup_list_tool(spec) for spec in LOOKUPS)]
+    """get_me, list_users and get_lookup (every smaller lookup, by kind)."""
+    return [get_me_tool(), list_users_tool(), get_lookup_tool()]

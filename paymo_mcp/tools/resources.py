@@ -28,7 +28,7 @@ TASKS = ResourceSpec(
         "thread",
     ),
     cascade="all its time entries",
-    hint="Ids: list_projects, list_tasklists, list_users, list_workflow_statuses.",
+    hint="Ids: list_projects, list_tasklists, list_users, get_lookup.",
     watch_filters=("project_id", "tasklist_id"),
     fields=names(
         "id name code project_id tasklist_id seq description complete completed_on completed_by "
@@ -52,7 +52,7 @@ TASKLISTS = ResourceSpec(
     filters=tasklists.TasklistFilters,
     includes=("project", "milestone", "tasks"),
     cascade="its tasks and their time entries",
-    hint="Ids: list_projects, list_milestones.",
+    hint="Ids: list_projects, get_lookup.",
     watch_filters=("project_id",),
     fields=names("id name seq project_id milestone_id created_on updated_on"),
 )
@@ -81,7 +81,7 @@ PROJECTS = ResourceSpec(
         "files",
     ),
     cascade="its task lists, tasks, discussions, files and time entries",
-    hint="Ids: list_clients, list_users, list_project_statuses, list_workflow_statuses.",
+    hint="Ids: list_clients, list_users, get_lookup.",
     watch_filters=("client_id",),
     fields=names(
         "id name code task_code_increment description client_id status_id active color users "
@@ -126,7 +126,7 @@ INVOICES = ResourceSpec(
     filters=invoices.InvoiceFilters,
     includes=("client", "invoiceitems", "invoicepayments", "invoicetemplate"),
     cascade="its items and payments",
-    hint="Ids: list_clients, list_invoice_templates. Lines come back with include=['invoiceitems'].",
+    hint="Ids: list_clients, get_lookup. Lines come back with include=['invoiceitems'].",
     watch_filters=("client_id",),
     fields=names(
         "id number client_id template_id status currency date due_date delivery_date subtotal total "

@@ -10,9 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Annotated, Any, get_args, get_origin
 
 from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
@@ -24,11 +23,10 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from paymo_mcp.client import PaymoError
-from paymo_mcp.models.timezone import USER_TZ, zone
+from paymo_mcp.models.timezone import USER_TZ, needs_zone_to_read, zone
 from paymo_mcp.server.context import AppContext, app_context
 
 logger = logging.getLogger(__name__)
-_OFFSET = re.compile(r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
 
 Handler = Callable[[Any, AppContext, Context[Any, Any]], Awaitable[Any]]
 # Given the raw arguments, the question to put to the user, or None when there is nothing to ask.
@@ -169,13 +167,28 @@ async def user_timezone(app: AppContext) -> tzinfo:
     return found
 
 
-def _without_offset(value: Any) -> bool:
-    """A date-time string with a time and no Z/±hh:mm offset (a date alone has no time to place)."""
-    return isinstance(value, str) and len(value.strip()) > 10 and not _OFFSET.search(value.strip())
+def _kinds(annotation: Any) -> list[Any]:
+    """Every type an annotation mentions (through unions, lists and Annotated)."""
+    return [annotation, *(k for a in get_args(annotation) for k in _kinds(a))]
 
 
-def _mentions_datetime(annotation: Any) -> bool:
-    return annotation is datetime or any(_mentions_datetime(a) for a in get_args(annotation))
+def needs_user_zone(model: type[BaseModel], arguments: Any) -> bool:
+    """Whether reading these arguments needs the user's zone: a date-time without an offset, or a day
+    word (`today`, ...), anywhere in them, nested models (a list of entries) included."""
+    if not isinstance(arguments, dict):
+        return False
+    for name, field in model.model_fields.items():
+        value = arguments.get(field.alias or name, arguments.get(name))
+        kinds = _kinds(field.annotation)
+        if datetime in kinds and needs_zone_to_read(value, moment=True):
+            return True
+        if date in kinds and datetime not in kinds and needs_zone_to_read(value, moment=False):
+            return True
+        nested = [k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel)]
+        values = value if isinstance(value, list) else [value]
+        if any(needs_user_zone(sub, v) for sub in nested for v in values):
+            return True
+    return False
 
 
 def make_tool(
@@ -204,9 +217,10 @@ def make_tool(
         ):
             raise ToolError("Nothing was done: the user did not confirm.")
         app = app_context(ctx)
-        # A date-time without an offset is the user's local time: their zone is needed to read it.
+        # A date-time without an offset is the user's local time, `today` is their today: their zone
+        # is needed to read them (fetched once, only then).
         token = None
-        if any(_without_offset(arguments.get(name)) for name in local_times):
+        if needs_user_zone(input_model, arguments):
             token = USER_TZ.set(await user_timezone(app))
         try:
             args = parse_arguments(input_model, arguments)
@@ -219,7 +233,6 @@ def make_tool(
             raise ToolError(str(exc)) from None
         return result if isinstance(result, CallToolResult) else tool_result(result)
 
-    local_times = [n for n, f in input_model.model_fields.items() if _mentions_datetime(f.annotation)]
     run.__name__ = name
     run.input_model = input_model  # type: ignore[attr-defined]  # read by the schema-coverage test
     resolved: dict[str, Any] = {}
@@ -262,47 +275,81 @@ def make_tool(
 
 # Schema keywords whose keys are names (of properties or definitions), not keywords.
 _NAMED = frozenset({"properties", "$defs", "definitions", "patternProperties"})
+# Which keywords constrain which JSON type: when a `type` array is split, each goes to its branch.
+_KEYWORDS_OF = {
+    "string": ("minLength", "maxLength", "pattern", "format"),
+    "integer": ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"),
+    "number": ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"),
+    "array": ("items", "minItems", "maxItems", "uniqueItems"),
+    "object": ("properties", "required", "additionalProperties"),
+}
 
 
-def compact_schema(schema: dict[str, Any], *, nullable: bool = True, output: bool = False) -> dict[str, Any]:
-    """Drop what costs tokens and tells a model nothing: titles, `default: null`, anyOf-with-null nesting.
+def single_types(node: dict[str, Any], keep_null: bool) -> dict[str, Any]:
+    """The node with one type name per `type`: an array becomes `anyOf` branches of one type each.
 
-    `nullable=False` also removes the null alternative (create and list tools: null and omitted mean
-    the same). Nested input models (`$defs`) never keep null; output schemas (`output=True`) keep it
-    everywhere, since Paymo does return nulls. The top-level description repeats the tool's.
+    Type arrays (`["string", "null"]`) are legal JSON Schema, but the single-type dialects of some
+    clients (the OpenAPI subset of Gemini's function declarations) reject them; the MCP Inspector
+    flags them. Without `keep_null`, the null type (and a None in `enum`) is dropped.
+    """
+    kinds, enum = node.get("type"), node.get("enum")
+    if not keep_null and isinstance(enum, list) and None in enum:
+        node = {**node, "enum": [v for v in enum if v is not None]}
+    if not isinstance(kinds, list):
+        return node
+    kinds = kinds if keep_null else [k for k in kinds if k != "null"]
+    if len(kinds) == 1:
+        return {**node, "type": kinds[0]}
+    branches = [{"type": k, **{w: node[w] for w in _KEYWORDS_OF.get(k, ()) if w in node}} for k in kinds]
+    moved = {w for k in kinds for w in _KEYWORDS_OF.get(k, ())}
+    return {**{k: v for k, v in node.items() if k != "type" and k not in moved}, "anyOf": branches}
+
+
+def compact_schema(
+    schema: dict[str, Any], *, output: bool = False, nullable: bool | None = None
+) -> dict[str, Any]:
+    """Drop what costs tokens and tells a model nothing, in a form every major client accepts.
+
+    Titles, `default: null` and anyOf-with-null nesting go; every `type` is one name (see
+    single_types). Input schemas carry no null at all, whatever `nullable` says (it stays for the
+    callers that pass it): null and omitted mean the same on create and list tools, and on update
+    tools the description says "null clears" (null is still accepted there at run time). Nor do they
+    carry `additionalProperties: false`, which Gemini's function declarations refuse with a 400: an
+    unknown argument is refused at run time, naming the allowed ones. Output schemas (`output=True`)
+    keep null, which Paymo does return. The top-level description repeats the tool's.
     """
 
-    def walk(node: Any, keep_null: bool, names: bool = False) -> Any:
+    def walk(node: Any, names: bool = False) -> Any:
         # `names`: the keys of this node are property names (under properties/$defs), never keywords,
         # so a property called "title" or "default" stays.
         if isinstance(node, list):
-            return [walk(n, keep_null) for n in node]
+            return [walk(n) for n in node]
         if not isinstance(node, dict):
             return node
         if names:
-            return {k: walk(v, keep_null) for k, v in node.items()}
-        out = {
-            k: walk(v, keep_null and (output or k != "$defs"), k in _NAMED)
-            for k, v in node.items()
-            if k != "title"
-        }
+            return {k: walk(v) for k, v in node.items()}
+        out = {k: walk(v, k in _NAMED) for k, v in node.items() if k != "title"}
         if out.get("default", 0) is None:
             del out["default"]
+        if not output and out.get("additionalProperties") is False:
+            del out["additionalProperties"]
         alts = out.get("anyOf")
         if isinstance(alts, list) and {"type": "null"} in alts:
             rest = [a for a in alts if a != {"type": "null"}]
             base = {k: v for k, v in out.items() if k != "anyOf"}
-            if len(rest) == 1 and ("type" in rest[0] or "enum" in rest[0]) and "$ref" not in rest[0]:
+            if len(rest) == 1 and "$ref" not in rest[0]:
                 merged = {**base, **rest[0]}
-                if keep_null and "type" in merged:
+                if output and "type" in merged:
                     kinds = merged["type"] if isinstance(merged["type"], list) else [merged["type"]]
                     merged["type"] = [*kinds, "null"]
-                if keep_null and "enum" in merged:
+                elif output and "enum" in merged:
                     merged["enum"] = [*merged["enum"], None]
-                return merged
-            return {**base, "anyOf": alts if keep_null else rest}
-        return out
+                elif output and "anyOf" in merged:
+                    merged["anyOf"] = [*merged["anyOf"], {"type": "null"}]
+                return single_types(merged, output)
+            return {**base, "anyOf": [single_types(a, output) for a in (alts if output else rest)]}
+        return single_types(out, output)
 
-    result: dict[str, Any] = walk(schema, nullable)
+    result: dict[str, Any] = walk(schema)
     result.pop("description", None)
     return result

@@ -22,7 +22,7 @@ import anyio
 from pydantic import SecretStr
 
 from paymo_mcp.client import PaymoClient, PaymoError, PaymoNotFoundError
-from paymo_mcp.watch.errors import WatchStoreError
+from paymo_mcp.watch.errors import WatchInputError, WatchStoreError
 from paymo_mcp.watch.poller import FetchWhere, backfill, pages_after, poll_new
 from paymo_mcp.watch.receiver import webhook_path
 from paymo_mcp.watch.records import HookRecord, TakeResult
@@ -188,8 +188,15 @@ class WatchService:
         cursor: str | None = None,
     ) -> TakeResult:
         """The records created since this watcher last took (or since the answer that carried
-        `cursor`), oldest first, at most `limit`."""
-        if since is not None and not await self.store.watcher_exists(resource, watcher):
+        `cursor`), oldest first, at most `limit`. `since` is for a new watcher only: WatchInputError
+        for one that exists, before anything is taken."""
+        if since is not None and await self.store.watcher_exists(resource, watcher):
+            # Refused rather than ignored: the watcher resumes where it stopped, `since` would not apply.
+            raise WatchInputError(
+                f"since: watcher '{watcher}' already exists and resumes where it stopped; since only "
+                "starts a new watcher (pick a new watcher name, or pass cursor to go back)"
+            )
+        if since is not None:
             # A new watcher asked to start in the past: fetch what was created since then.
             res = watch_resource(resource)
             await backfill(self._fetch_where(res, progress), self.store, resource, since, PAGE_SIZE)

@@ -120,3 +120,15 @@ async def test_a_cursor_of_another_query_or_a_made_up_one_is_refused_in_one_line
     # The page size and the fields asked for may change on the way.
     more = await call(mcp, "list_tasks", {"project_id": 1, "limit": 3, "cursor": first["next_cursor"]})
     assert more["count"] == 3 and more["tasks"][0]["id"] > first["tasks"][-1]["id"]
+
+
+async def test_a_page_asked_for_by_cursor_alone_keeps_the_limit_and_fields_of_the_first(
+    mcp: Client, big_account: SandboxServer
+) -> None:
+    first = await call(mcp, "list_tasks", {"fields": ["name"], "limit": 300})
+    second = await call(mcp, "list_tasks", {"cursor": first["next_cursor"]})
+    assert second["count"] == 300 and set(second["tasks"][0]) == {"id", "name"}
+    assert second["tasks"][0]["id"] > first["tasks"][-1]["id"]
+    # What the call gives overrides what the cursor kept.
+    third = await call(mcp, "list_tasks", {"cursor": second["next_cursor"], "limit": 5})
+    assert third["count"] == 5 and set(third["tasks"][0]) == {"id", "name"}

@@ -143,6 +143,14 @@ class ResourceTools:
                 start = decode(args.cursor, query) if args.cursor else Position()
             except CursorError as exc:
                 raise ToolError(str(exc)) from None
+            # Only `cursor` given: the next page has the limit and fields of the page that gave it.
+            kept_shape = {
+                name: value
+                for name, value in (("limit", start.limit), ("fields", start.fields and list(start.fields)))
+                if value is not None and name not in args.model_fields_set
+            }
+            if kept_shape:
+                args = args.model_copy(update=kept_shape)
             if getattr(args, "overdue", None):  # "overdue" means before today where the user is
                 token = USER_TZ.set(await user_timezone(app))
                 try:

@@ -123,10 +123,14 @@ class Listing:
         more = len(kept) < len(found.records) or not found.exhausted
         next_cursor = None
         if more and kept:
+            shape: dict[str, Any] = {
+                "limit": args.limit,
+                "fields": tuple(args.fields) if args.fields is not None else None,
+            }
             position = (
-                Position(after_id=int(kept[-1]["id"]))
+                Position(after_id=int(kept[-1]["id"]), **shape)
                 if self.keyset
-                else Position(offset=self.start.offset + len(kept))
+                else Position(offset=self.start.offset + len(kept), **shape)
             )
             next_cursor = encode(query, position)
         if full:

@@ -223,3 +223,34 @@ def test_ten_kills_during_calls_lose_no_record_and_repeat_none(fresh: SandboxSer
     last.stop()
     assert len(received) == len(set(received))  # none twice
     assert sorted(received) == sorted(made)  # none lost
+
+
+async def test_a_watch_answer_stays_under_the_cap_and_a_lost_big_answer_comes_again_whole(
+    fresh: SandboxServer, tmp_path: Path
+) -> None:
+    async with Client(build_server(settings_for(fresh, state_dir=tmp_path))) as client:
+        start = await call(client, "watch_new_tasks", {"watcher": "big", "limit": 500})
+
+        def create_long_tasks() -> list[int]:
+            with httpx.Client(auth=(fresh.api_key, "X"), timeout=30) as http:
+                body = {"tasklist_id": 1, "description": "A long brief. " * 90}
+                made = [
+                    http.post(f"{fresh.base_url}tasks", json={**body, "name": f"long {i}"})
+                    for i in range(120)
+                ]
+                return [response.json()["tasks"][0]["id"] for response in made]
+
+        made = await anyio.to_thread.run_sync(create_long_tasks)
+        lost = await client.call_tool("watch_new_tasks", {"watcher": "big", "limit": 500})
+        text = lost.content[0].text  # type: ignore[union-attr]
+        assert len(text) <= 40_000 and 0 < lost.structured_content["count"] < 120  # type: ignore[index]
+        assert lost.structured_content["remaining"] == 120 - lost.structured_content["count"]  # type: ignore[index]
+        seen: list[int] = []
+        cursor = start["cursor"]  # the big answer never arrived: resume after the one before it
+        while True:
+            page = await call(client, "watch_new_tasks", {"watcher": "big", "limit": 500, "cursor": cursor})
+            seen += [t["id"] for t in page["tasks"]]
+            cursor = page["cursor"]
+            if page["remaining"] == 0:
+                break
+        assert seen == made

@@ -372,12 +372,17 @@ async def test_a_burst_of_500_sandbox_deliveries_is_stored_with_none_lost(
         created = time.perf_counter()
         await flush(fresh)
         delivered = time.perf_counter()
-        got = await take(client, limit=500)
+        taken: list[int] = []
+        while True:  # each answer stays under 40,000 characters: several takes drain the burst
+            got = await take(client, limit=500)
+            taken += [t["id"] for t in got["tasks"]]
+            if got["remaining"] == 0:
+                break
         print(
             f"\nwebhook burst: 500 tasks created in {created - started:.2f} s, all delivered and stored "
-            f"{delivered - created:.2f} s later; {got['count']} taken, {got['remaining']} remaining"
+            f"{delivered - created:.2f} s later; {len(taken)} taken"
         )
-        assert [t["id"] for t in got["tasks"]] == made and got["remaining"] == 0
+        assert taken == made
         assert delivered - started < 60  # 2.3 s on a quiet machine; the margin is for a busy one
 
 

@@ -16,12 +16,16 @@ from paymo_mcp.client.uploads import Image, ImageFetchError, fetch_image, upload
 from paymo_mcp.models.common import DateTime, Id, InputModel, ListFilters
 from paymo_mcp.models.timezone import USER_TZ
 from paymo_mcp.server.context import AppContext
-from paymo_mcp.tools.answer_size import within_cap
+from paymo_mcp.tools.answer_size import MAX_ANSWER_CHARS, shrink, size, within_cap
 from paymo_mcp.tools.cursor import CursorError, Position, decode, fingerprint
 from paymo_mcp.tools.differences import not_kept
 from paymo_mcp.tools.listing import SHAPE, Listing, listing_arguments
 from paymo_mcp.tools.references import exists, missing_reference, no_such
 from paymo_mcp.tools.toolkit import compact_schema, make_tool, user_timezone
+
+# A watch answer is built from takes of this many records, while the next would still fit the answer cap.
+WATCH_CHUNK = 10
+WATCH_ROOM = MAX_ANSWER_CHARS - 1_000
 
 Order = Annotated[
     str,
@@ -400,30 +404,53 @@ class ResourceTools:
 
             service = app.extras["watch"]
             wanted = {name: getattr(args, name) for name in spec.watch_filters}
+            filters = {k: v for k, v in wanted.items() if v is not None}
             try:
                 result = await service.take(
                     spec.name,
                     args.watcher,
-                    args.limit,
+                    min(args.limit, WATCH_CHUNK),
                     since=args.since,
-                    filters={k: v for k, v in wanted.items() if v is not None},
+                    filters=filters,
                     progress=progress,
                     cursor=args.cursor,
                 )
+                # More in chunks while the answer stays under the cap. One answer may hold several takes:
+                # its cursor is the last one's, and the cursor of the answer before makes them all pending
+                # again, so a lost answer is still taken again whole.
+                records, biggest = list(result.records), max(map(size, result.records), default=0)
+                while result.remaining and len(records) < args.limit:
+                    chunk = min(WATCH_CHUNK, args.limit - len(records))
+                    if size(records) + biggest * chunk > WATCH_ROOM:
+                        break
+                    result = await service.store.take(spec.name, args.watcher, chunk, None, filters, None)
+                    records += result.records
+                    biggest = max([biggest, *map(size, result.records)])
             except (WatchInputError, WatchStoreError) as exc:
                 raise ToolError(str(exc)) from None
+            note = None
+            if size(records) > WATCH_ROOM:  # a few huge records: each cut to its share, and said so
+                share = WATCH_ROOM // len(records)
+                shrunk = [shrink(r, share) for r in records]
+                records = [r for r, _ in shrunk]
+                cut = sorted({name for _, names in shrunk for name in names})
+                note = (
+                    f"Records cut to fit {MAX_ANSWER_CHARS:,} characters ({', '.join(cut)}); get_* has all."
+                )
             out: dict[str, Any] = {
-                spec.name: result.records,
-                "count": len(result.records),
+                spec.name: records,
+                "count": len(records),
                 "remaining": result.remaining,
                 "watcher": args.watcher,
                 "cursor": result.cursor,
                 "mode": service.mode(spec.name),
             }
             failure = service.hook_failures.get(spec.name)
-            if failure:
+            if note:
+                out["note"] = note
+            elif failure:
                 out["note"] = f"Webhook not registered ({failure[:120]}): polling Paymo on every call."
-            elif result.new_watcher and not result.records:
+            elif result.new_watcher and not records:
                 out["note"] = (
                     f"New watcher: from now on, each call returns the {spec.plural_noun} created since."
                 )

@@ -16,6 +16,9 @@ from pydantic import SecretStr
 from paymo_mcp.config import Settings
 from paymo_mcp.sandbox import SandboxServer
 
+# No tool answer may be longer (about 10k tokens, where clients start to warn).
+MAX_ANSWER_CHARS = 40_000
+
 # A canary: no output of the test session may ever contain it. Every log record of the session and
 # every tool answer the helpers below see is kept, and checked for it when the session ends.
 CANARY_KEY = "canary-key-5d1f9e2b7a"
@@ -51,6 +54,7 @@ async def call(client: Client, tool: str, args: dict[str, Any] | None = None) ->
     text = result.content[0].text if result.content else ""  # type: ignore[union-attr]
     TRANSCRIPT.append(text)
     assert not result.is_error, f"{tool} failed: {text}"
+    assert len(text) <= MAX_ANSWER_CHARS, f"{tool}: an answer of {len(text):,} characters"
     return result.structured_content
 
 

@@ -257,6 +257,7 @@ async def answer(client: Client, args: dict[str, Any]) -> dict[str, Any]:
     TRANSCRIPT.append(text)  # the session's canary check looks for the sandbox's key in every answer
     assert not result.is_error, text
     assert API_KEY not in text and CANARY_KEY not in text
+    assert len(text) <= 40_000, f"{len(text)} characters"
     assert isinstance(result.structured_content, dict)
     assert json.loads(text) == result.structured_content
     return result.structured_content
@@ -429,8 +430,9 @@ async def test_a_large_body_is_cut_with_a_note(stub: StubPaymo, stub_url: str) -
     async with Client(mcp_server(stub_url)) as client:
         result = await answer(client, {"path": "big"})
     assert result["truncated"] is True and isinstance(result["body"], str)
-    assert len(result["body"]) == MAX_BODY_CHARS and result["body"].startswith('{"projects":[')
-    assert "body cut to the first 100000 of" in result["note"] and "page_size" in result["note"]
+    assert len(json.dumps(result["body"])) <= MAX_BODY_CHARS and result["body"].startswith('{"projects":[')
+    assert f"body cut to the first {len(result['body'])} of" in result["note"]
+    assert "page_size" in result["note"]
 
 
 async def test_text_is_text_and_binary_is_described_not_returned(stub: StubPaymo, stub_url: str) -> None:

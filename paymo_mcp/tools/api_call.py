@@ -36,7 +36,7 @@ from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.resources import RESOURCES
 from paymo_mcp.tools.toolkit import compact_json, compact_schema, make_tool
 
-MAX_BODY_CHARS = 100_000  # of response text: about 25k tokens, the most one answer should cost
+MAX_BODY_CHARS = 36_000  # of response text: with the headers, the answer stays under 40,000 characters
 MAX_REQUEST_BODY_CHARS = 1_000_000
 _TEXT_TYPES = (
     "application/json",
@@ -185,11 +185,14 @@ def _body(response: httpx.Response) -> tuple[Any, bool, str | None]:
     except UnicodeDecodeError:
         return None, False, f"binary body of {len(raw)} bytes not shown (not text)"
     if len(text) > MAX_BODY_CHARS:
+        cut = text[:MAX_BODY_CHARS]
+        while (over := len(json.dumps(cut, ensure_ascii=False)) - MAX_BODY_CHARS) > 0:
+            cut = cut[: len(cut) - over]  # quotes and backslashes double in the answer's JSON
         note = (
-            f"body cut to the first {MAX_BODY_CHARS} of {len(text)} characters (so not parsed as JSON); "
+            f"body cut to the first {len(cut)} of {len(text)} characters (so not parsed as JSON); "
             "ask for less: where, page and page_size, or fewer include keys."
         )
-        return text[:MAX_BODY_CHARS], True, note
+        return cut, True, note
     if "json" in content_type.lower() or text.lstrip()[:1] in ("{", "["):
         try:
             return json.loads(text), False, None

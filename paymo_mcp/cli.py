@@ -69,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--read-only", action="store_true", default=None, help="no create/update/delete tools")
     p.add_argument(
-        "--toolsets", help="comma list: tasks,tasklists,projects,clients,invoices,time_entries,lookups,api"
+        "--toolsets",
+        help="comma list of toolsets (tasks,tasklists,projects,clients,invoices,time_entries,timers,payments,"
+        "lookups,api) or presets (timesheet,pm,billing)",
     )
     p.add_argument("--no-confirm", action="store_true", help="do not ask the user to confirm deletes")
     p.add_argument("--state-dir", type=Path, help="where watch cursors and events live (PAYMO_STATE_DIR)")

@@ -28,8 +28,9 @@ from paymo_mcp.tools.timers import timer_tools
 
 INSTRUCTIONS = (
     "Work in a Paymo account: tasks, task lists, projects, clients, invoices and time entries. "
-    "Find ids with the list_* tools before get/update/delete. Dates are YYYY-MM-DD; "
-    "a time without an offset is in your Paymo time zone. "
+    "Find ids with the list_* tools (search finds by name) before get/update/delete. Dates are "
+    "YYYY-MM-DD or today/yesterday/tomorrow; date-times ISO 8601 or now; a time without an offset is "
+    "in your Paymo time zone (get_me). "
     "update_* changes only the fields you pass; null clears a field."
 )
 

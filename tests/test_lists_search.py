@@ -97,3 +97,8 @@ async def test_search_combines_with_the_other_filters(mcp: Client) -> None:
 @pytest.mark.parametrize("search", ["  ", "two\nlines", "x" * 201])
 async def test_a_search_paymo_cannot_take_is_refused_in_one_line(mcp: Client, search: str) -> None:
     assert "search" in await fails(mcp, "list_tasks", {"search": search})
+
+
+async def test_users_are_found_by_part_of_their_name(mcp: Client) -> None:
+    found = await call(mcp, "list_users", {"search": "LOPEZ"})
+    assert [u["name"] for u in found["users"]] == ["Maria Lopez"]

@@ -31,6 +31,7 @@ USERS = ResourceSpec(
     webhook_model="",
     read=lookups.User,
     filters=lookups.UserFilters,
+    search_fields=("name",),
     includes=("entries", "milestones", "comments", "discussions", "expenses", "files", "reports"),
     fields=names(
         "id name email type active timezone phone skype position workday_hours price_per_hour image "

@@ -12,7 +12,6 @@ import httpx
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
-from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from paymo_mcp.client import PaymoError
@@ -34,7 +33,7 @@ from paymo_mcp.client.paymo import ANSWER_LOST
 from paymo_mcp.models.common import InputModel
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.resources import RESOURCES
-from paymo_mcp.tools.toolkit import compact_json, compact_schema, make_tool
+from paymo_mcp.tools.toolkit import compact_json, compact_schema, make_tool, tool_hints
 
 MAX_BODY_CHARS = 36_000  # of response text: with the headers, the answer stays under 40,000 characters
 MAX_REQUEST_BODY_CHARS = 1_000_000
@@ -339,13 +338,7 @@ def api_call_tool(read_only: bool) -> Tool:
         input_schema=schema,
         handler=handler,
         output_model=ApiCallResult,
-        annotations=ToolAnnotations(
-            title="Paymo API call",
-            read_only_hint=False,
-            destructive_hint=True,
-            idempotent_hint=False,
-            open_world_hint=True,
-        ),
+        annotations=tool_hints("Paymo API call", read_only=False, destructive=True),
     )
 
 

@@ -8,14 +8,13 @@ from typing import Any
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
-from mcp_types import ToolAnnotations
 from pydantic import Field, model_validator
 
 from paymo_mcp.client import PaymoNotFoundError
 from paymo_mcp.models.common import Id, InputModel
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.rates import records_by_id
-from paymo_mcp.tools.toolkit import make_tool
+from paymo_mcp.tools.toolkit import make_tool, tool_hints
 
 
 class AssignTask(InputModel):
@@ -63,11 +62,5 @@ def assign_tool() -> Tool:
         ),
         input_model=AssignTask,
         handler=_assign,
-        annotations=ToolAnnotations(
-            title="Assign task",
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=True,
-        ),
+        annotations=tool_hints("Assign task", read_only=False, idempotent=True),
     )

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
-from mcp_types import ToolAnnotations
 from pydantic import AfterValidator, BaseModel, Field, create_model
 
 from paymo_mcp.client import MAX_LIMIT, PaymoError, build_include
@@ -21,7 +20,7 @@ from paymo_mcp.tools.cursor import CursorError, Position, decode, fingerprint
 from paymo_mcp.tools.differences import not_kept
 from paymo_mcp.tools.listing import SHAPE, Listing, listing_arguments
 from paymo_mcp.tools.references import exists, missing_reference, no_such
-from paymo_mcp.tools.toolkit import compact_schema, make_tool, user_timezone
+from paymo_mcp.tools.toolkit import compact_schema, make_tool, tool_hints, user_timezone
 
 # A watch answer is built from takes of this many records, while the next would still fit the answer cap.
 WATCH_CHUNK = 10
@@ -80,18 +79,6 @@ def _include_type(spec_includes: tuple[str, ...]) -> Any:
         AfterValidator(check),
         Field(description=f"Embed related records: {', '.join(spec_includes)}; dotted paths go deeper."),
     ]
-
-
-def _annotations(
-    title: str, *, read_only: bool, destructive: bool = False, idempotent: bool = False
-) -> ToolAnnotations:
-    return ToolAnnotations(
-        title=title,
-        read_only_hint=read_only,
-        destructive_hint=destructive,
-        idempotent_hint=idempotent,
-        open_world_hint=True,
-    )
 
 
 class ResourceTools:
@@ -180,7 +167,7 @@ class ResourceTools:
             input_model=args_model,
             handler=handler,
             output_model=output,
-            annotations=_annotations(f"List {spec.plural_noun}", read_only=True),
+            annotations=tool_hints(f"List {spec.plural_noun}", read_only=True),
         )
 
     # -- get ------------------------------------------------------------------------------
@@ -209,7 +196,7 @@ class ResourceTools:
             input_model=args_model,
             handler=handler,
             output_model=spec.read,
-            annotations=_annotations(f"Get {spec.noun}", read_only=True),
+            annotations=tool_hints(f"Get {spec.noun}", read_only=True),
         )
 
     # -- create / update ------------------------------------------------------------------
@@ -281,7 +268,7 @@ class ResourceTools:
             input_schema=compact_schema(spec.create.model_json_schema(), nullable=False),
             handler=handler,
             output_model=spec.read,
-            annotations=_annotations(f"Create {spec.noun}", read_only=False),
+            annotations=tool_hints(f"Create {spec.noun}", read_only=False),
         )
 
     def update_tool(self) -> Tool:
@@ -304,7 +291,7 @@ class ResourceTools:
             input_model=spec.update,
             handler=handler,
             output_model=spec.read,
-            annotations=_annotations(f"Update {spec.noun}", read_only=False, idempotent=True),
+            annotations=tool_hints(f"Update {spec.noun}", read_only=False, idempotent=True),
         )
 
     # -- delete ---------------------------------------------------------------------------
@@ -347,9 +334,7 @@ class ResourceTools:
             input_model=args_model,
             handler=handler,
             output_model=output,
-            annotations=_annotations(
-                f"Delete {spec.noun}", read_only=False, destructive=True, idempotent=True
-            ),
+            annotations=tool_hints(f"Delete {spec.noun}", read_only=False, destructive=True, idempotent=True),
         )
 
     # -- watch --------------------------------------------------------------------------
@@ -467,7 +452,7 @@ class ResourceTools:
             input_schema=compact_schema(args_model.model_json_schema(), nullable=False),
             handler=handler,
             output_model=output,
-            annotations=_annotations(f"Watch new {spec.plural_noun}", read_only=True),
+            annotations=tool_hints(f"Watch new {spec.plural_noun}", read_only=True),
         )
 
 

@@ -11,7 +11,6 @@ from typing import Any, Literal
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
-from mcp_types import ToolAnnotations
 from pydantic import Field, model_validator
 
 from paymo_mcp.client import Condition, PaymoError, PaymoNotFoundError, build_where
@@ -21,7 +20,7 @@ from paymo_mcp.models.invoices import Currency, Percent
 from paymo_mcp.models.timezone import day_bounds, today
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.rates import billing_records, entry_rate, skip_reason
-from paymo_mcp.tools.toolkit import make_tool, user_timezone
+from paymo_mcp.tools.toolkit import make_tool, tool_hints, user_timezone
 
 _CENT = Decimal("0.01")
 # "All unbilled time" with one end of the range given: the other end is open.
@@ -203,11 +202,5 @@ def invoice_from_time_tool() -> Tool:
         ),
         input_model=InvoiceFromTime,
         handler=_handler,
-        annotations=ToolAnnotations(
-            title="Invoice unbilled time",
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=False,
-            open_world_hint=True,
-        ),
+        annotations=tool_hints("Invoice unbilled time", read_only=False),
     )

@@ -9,14 +9,13 @@ from typing import Any
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from paymo_mcp.client import Condition, PaymoNotFoundError, build_where
 from paymo_mcp.models.common import Date, Id, InputModel
 from paymo_mcp.models.timezone import today
 from paymo_mcp.server.context import AppContext
-from paymo_mcp.tools.toolkit import make_tool, user_timezone
+from paymo_mcp.tools.toolkit import make_tool, tool_hints, user_timezone
 
 _CENT = Decimal("0.01")
 
@@ -78,11 +77,5 @@ def payment_tool() -> Tool:
         description="Record a payment on an invoice; it becomes paid when nothing is outstanding.",
         input_model=InvoicePayment,
         handler=_record,
-        annotations=ToolAnnotations(
-            title="Record invoice payment",
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=False,
-            open_world_hint=True,
-        ),
+        annotations=tool_hints("Record invoice payment", read_only=False),
     )

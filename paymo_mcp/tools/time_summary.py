@@ -9,7 +9,6 @@ from typing import Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.tools.base import Tool
-from mcp_types import ToolAnnotations
 from pydantic import Field, model_validator
 
 from paymo_mcp.client.paymo import MAX_PAGE_SIZE
@@ -17,7 +16,7 @@ from paymo_mcp.models.common import Date, InputModel
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.entry_days import MAX_PAGES, entries_between, entry_day
 from paymo_mcp.tools.rates import billing_records, entry_rate, records_by_id, skip_reason
-from paymo_mcp.tools.toolkit import make_tool, user_timezone
+from paymo_mcp.tools.toolkit import make_tool, tool_hints, user_timezone
 
 MAX_GROUPS = 200  # more would not fit one answer; the totals still count every entry
 _CENT = Decimal("0.01")
@@ -123,5 +122,5 @@ def summarize_time_tool() -> Tool:
         ),
         input_model=SummarizeTime,
         handler=_summarize,
-        annotations=ToolAnnotations(title="Summarize time", read_only_hint=True, open_world_hint=True),
+        annotations=tool_hints("Summarize time", read_only=True, idempotent=True),
     )

@@ -10,7 +10,6 @@ from typing import Any
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools.base import Tool
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from paymo_mcp.client import Condition, PaymoConflictError, PaymoError, build_where
@@ -18,7 +17,7 @@ from paymo_mcp.models.common import Date, Id, InputModel
 from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.entry_days import entries_between, entry_day, utc_now
 from paymo_mcp.tools.rates import records_by_id
-from paymo_mcp.tools.toolkit import make_tool, user_timezone
+from paymo_mcp.tools.toolkit import make_tool, tool_hints, user_timezone
 
 MIN_SECONDS = 60  # Paymo keeps no start/end entry shorter than a minute
 
@@ -215,13 +214,7 @@ def timer_tools() -> list[Tool]:
             description=description,
             input_model=model,
             handler=handler,
-            annotations=ToolAnnotations(
-                title=title,
-                read_only_hint=False,
-                destructive_hint=False,
-                idempotent_hint=idempotent,
-                open_world_hint=True,
-            ),
+            annotations=tool_hints(title, read_only=False, idempotent=idempotent),
         )
         for name, description, model, handler, title, idempotent in _TIMER_TOOLS
     ]

@@ -191,6 +191,19 @@ def needs_user_zone(model: type[BaseModel], arguments: Any) -> bool:
     return False
 
 
+def tool_hints(
+    title: str, *, read_only: bool, destructive: bool = False, idempotent: bool = False
+) -> ToolAnnotations:
+    """Every hint set explicitly; every tool reaches Paymo, an open world."""
+    return ToolAnnotations(
+        title=title,
+        read_only_hint=read_only,
+        destructive_hint=destructive,
+        idempotent_hint=idempotent,
+        open_world_hint=True,
+    )
+
+
 def make_tool(
     *,
     name: str,

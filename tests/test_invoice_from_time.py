@@ -330,3 +330,24 @@ async def test_a_client_that_does_not_exist_is_no_such_client(mcp: Client) -> No
     await call(mcp, "create_invoice_from_time", {"client_id": ids["client"]})
     nothing = await fails(mcp, "create_invoice_from_time", {"client_id": ids["client"]})
     assert f"No billable unbilled time for client {ids['client']} at any date" in nothing
+
+
+async def test_a_day_logged_entry_is_invoiced_on_its_own_day_west_of_utc(
+    mcp: Client, fresh: SandboxServer
+) -> None:
+    # Pago Pago is UTC-11: Paymo's time_interval for that local day starts at 11:00 UTC, after the
+    # midnight a day-logged entry sits at. The range is read by the user's day, as summarize_time does.
+    paymo_put(fresh, "users/1", {"timezone": "Pacific/Pago_Pago"})
+    response = httpx.post(
+        fresh.base_url + "entries",
+        json={"task_id": 4, "date": "2026-12-07", "duration": 3600},
+        auth=(fresh.api_key, "X"),
+    )
+    response.raise_for_status()
+    logged = response.json()["entries"][0]["id"]
+    preview = await call(
+        mcp,
+        "create_invoice_from_time",
+        {"client_id": 1, "start": "2026-12-07", "end": "2026-12-07", "dry_run": True},
+    )
+    assert [e for line in preview["invoice"]["items"] for e in line["entries"]] == [logged]

@@ -17,8 +17,9 @@ from paymo_mcp.client import Condition, PaymoError, PaymoNotFoundError, build_wh
 from paymo_mcp.client.paymo import MAX_LIMIT
 from paymo_mcp.models.common import Date, Id, InputModel
 from paymo_mcp.models.invoices import Currency, Percent
-from paymo_mcp.models.timezone import day_bounds, today
+from paymo_mcp.models.timezone import today
 from paymo_mcp.server.context import AppContext
+from paymo_mcp.tools.entry_days import entries_between
 from paymo_mcp.tools.rates import billing_records, entry_rate, skip_reason
 from paymo_mcp.tools.toolkit import make_tool, tool_hints, user_timezone
 
@@ -89,10 +90,14 @@ async def _gather(
         raise ToolError(f"client_id: no such client {args.client_id} (list_clients finds it).") from None
     conditions = [Condition("client_id", "=", args.client_id), Condition("billed", "=", False)]
     if args.start is not None or args.end is not None:
+        # By the user's day, as summarize_time counts it: a day-logged entry is on its `date` wherever
+        # the user is (Paymo's time_interval alone would miss one on the first day west of UTC).
         first, last = args.start or _EARLIEST, args.end or _LATEST
-        conditions.append(Condition("time_interval", "in", day_bounds(first, last, await user_timezone(app))))
-    entries = await client.list("entries", "entries", where=build_where(conditions), limit=MAX_LIMIT)
-    truncated = len(entries) == MAX_LIMIT
+        tz = await user_timezone(app)
+        entries, truncated = await entries_between(client, first, last, tz, conditions)
+    else:
+        entries = await client.list("entries", "entries", where=build_where(conditions), limit=MAX_LIMIT)
+        truncated = len(entries) == MAX_LIMIT
     # Running timers have no end (and no final duration) yet: they are not invoiced.
     entries = [e for e in entries if not e.get("billed") and e.get("end_time", "") is not None]
     await ctx.report_progress(1, steps, f"{len(entries)} unbilled time entries found")

@@ -7,28 +7,12 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from paymo_mcp.client.paymo import DEFAULT_BASE_URL
-
-TOOLSETS = (
-    "tasks",
-    "tasklists",
-    "projects",
-    "clients",
-    "invoices",
-    "time_entries",
-    "timers",
-    "payments",
-    "lookups",
-    "api",
-)
-# Role presets: a name that stands for the toolsets one kind of work needs.
-PRESETS: dict[str, tuple[str, ...]] = {
-    "timesheet": ("time_entries", "timers", "tasks", "lookups"),
-    "pm": ("tasks", "tasklists", "projects", "lookups"),
-    "billing": ("clients", "invoices", "payments", "time_entries", "lookups"),
-}
+from paymo_mcp.catalog.toolsets import DEFAULT_TOOLSETS, PRESETS, TOOLSETS
+from paymo_mcp.client.paymo import DEFAULT_BASE_URL, PaymoClient
+from paymo_mcp.client.retry import RetryPolicy
 
 
 def default_state_dir() -> Path:
@@ -102,13 +86,26 @@ class Settings(BaseModel):
     max_tries: int = Field(4, ge=1, le=10)
     retry_budget_s: float = Field(30.0, gt=0)
     read_only: bool = False
-    toolsets: tuple[str, ...] = TOOLSETS
+    toolsets: tuple[str, ...] = DEFAULT_TOOLSETS
     confirm_deletes: bool = True
     state_dir: Path = Field(default_factory=default_state_dir)
     webhook_url: str | None = None  # public base URL Paymo calls; /webhooks/paymo/<resource> is appended
     webhook_port: int | None = Field(None, ge=0, le=65535)  # stdio: where the webhook listener listens
     webhook_host: str = "127.0.0.1"
     sandbox: bool = False
+
+    def paymo_client(self, transport: httpx.AsyncBaseTransport | None = None) -> PaymoClient:
+        """The client these settings describe (key, password, base URL, timeout, retries)."""
+        if self.api_key is None:
+            raise ValueError("PAYMO_API_KEY is not set")
+        return PaymoClient(
+            self.api_key.get_secret_value(),
+            self.base_url,
+            password=self.password.get_secret_value(),
+            timeout=self.timeout_s,
+            retry=RetryPolicy(max_tries=self.max_tries, budget_s=self.retry_budget_s),
+            transport=transport,
+        )
 
     @field_validator("toolsets")
     @classmethod
@@ -169,8 +166,9 @@ def _one_line(exc: ValidationError, values: Mapping[str, object], overrides: Map
 
 
 def parse_toolsets(raw: str) -> tuple[str, ...]:
-    """`tasks,invoices` -> ("tasks", "invoices"); `all` -> every toolset; a preset (`timesheet`, `pm`,
-    `billing`) stands for its toolsets and mixes with others (`pm,invoices`); unknown names are an error.
+    """`tasks,invoices` -> ("tasks", "invoices"); `all` -> every toolset (the opt-in ones too); a
+    preset (`timesheet`, `pm`, `billing`) stands for its toolsets and mixes with others (`pm,invoices`);
+    unknown names are an error.
     The result keeps TOOLSETS' order, each once."""
     names = [n.strip() for n in raw.split(",") if n.strip()]
     if not names or names == ["all"]:

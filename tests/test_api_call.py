@@ -27,8 +27,8 @@ from paymo_mcp.client import PaymoClient, RetryPolicy
 from paymo_mcp.config import Settings
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
-from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.api_call import MAX_BODY_CHARS, api_call_tool
+from paymo_mcp.tools.context import AppContext
 from tests.helpers import CANARY_KEY, TRANSCRIPT, control, settings_for
 
 API_KEY = "api-call-canary-key-8c1e4f"

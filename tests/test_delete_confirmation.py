@@ -203,9 +203,9 @@ async def test_an_accepted_api_call_delete_deletes(fresh: SandboxServer) -> None
 async def test_an_api_call_delete_of_an_untyped_path_asks_in_general_terms(fresh: SandboxServer) -> None:
     user = User("decline")
     async with Client(build_server(settings_for(fresh)), elicitation_callback=user) as client:
-        await fails(client, "api_call", {"method": "DELETE", "path": "milestones/1"})
+        await fails(client, "api_call", {"method": "DELETE", "path": "discussions/1"})
     assert user.messages == [
-        "Send api_call DELETE milestones/1 to Paymo? It deletes what that path names. This cannot be undone."
+        "Send api_call DELETE discussions/1 to Paymo? It deletes what that path names. This cannot be undone."
     ]
     assert writes(fresh) == []
 

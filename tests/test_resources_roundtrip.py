@@ -196,7 +196,7 @@ async def test_fields_selection_keeps_id_and_only_what_was_asked(mcp: Client, ca
 
 @pytest.mark.parametrize("case", CASES, ids=[c.plural for c in CASES])
 async def test_every_documented_include_is_accepted(mcp: Client, case: Case) -> None:
-    from paymo_mcp.tools.resources import BY_NAME
+    from paymo_mcp.catalog.resources import BY_NAME
 
     ids = await make_world(mcp)
     created = await call(mcp, f"create_{case.singular}", case.create(ids))

@@ -1,9 +1,14 @@
-"""The six Paymo resources of the module, one declaration each."""
+"""Every Paymo resource the server knows, one declaration each; and the bare endpoints hand-written
+tools reach (me, company, hooks, invoice payments).
+
+Adding a resource is adding its declaration to RESOURCES: its tools, toolset, watch, record URI and
+wrong-id hint follow from it.
+"""
 
 from __future__ import annotations
 
-from paymo_mcp.models import clients, invoices, projects, tasklists, tasks, time_entries
-from paymo_mcp.tools.spec import ResourceSpec, names
+from paymo_mcp.catalog.spec import Endpoint, ResourceSpec, names
+from paymo_mcp.models import clients, invoices, lookups, projects, tasklists, tasks, time_entries
 
 TASKS = ResourceSpec(
     name="tasks",
@@ -158,5 +163,113 @@ TIME_ENTRIES = ResourceSpec(
     ),
 )
 
-RESOURCES: tuple[ResourceSpec, ...] = (TASKS, TASKLISTS, PROJECTS, CLIENTS, INVOICES, TIME_ENTRIES)
+# -- lookups: where the ids the typed tools ask for come from (toolset "lookups") ---------------
+
+USERS = ResourceSpec(
+    name="users",
+    singular="user",
+    noun="user",
+    path="users",
+    key="users",
+    toolset="lookups",
+    operations=("list",),
+    ids_for="user_id, users and managers; yours: get_me",
+    find_hint="your own: get_me",
+    read=lookups.User,
+    filters=lookups.UserFilters,
+    search_fields=("name",),
+    includes=("entries", "milestones", "comments", "discussions", "expenses", "files", "reports"),
+    fields=names(
+        "id name email type active timezone phone skype position workday_hours price_per_hour image "
+        "image_thumb_large image_thumb_medium image_thumb_small date_format time_format decimal_sep "
+        "thousands_sep week_start language theme assigned_projects managed_projects is_online "
+        "created_on updated_on"
+    ),
+)
+WORKFLOW_STATUSES = ResourceSpec(
+    name="workflow_statuses",
+    singular="workflow_status",
+    noun="workflow status",
+    path="workflowstatuses",
+    key="workflowstatuses",
+    toolset="lookups",
+    operations=(),
+    lookup_kind=True,
+    ids_for="a task's status_id, a project's workflow_id",
+    read=lookups.WorkflowStatus,
+    filters=lookups.WorkflowStatusFilters,
+    includes=("workflow",),
+    fields=names("id name workflow_id color seq action created_on updated_on"),
+)
+PROJECT_STATUSES = ResourceSpec(
+    name="project_statuses",
+    singular="project_status",
+    noun="project status",
+    path="projectstatuses",
+    key="projectstatuses",
+    toolset="lookups",
+    operations=(),
+    lookup_kind=True,
+    ids_for="a project's status_id",
+    read=lookups.ProjectStatus,
+    filters=lookups.NoFilters,
+    includes=("projects",),
+    fields=names("id name active seq readonly created_on updated_on"),
+)
+MILESTONES = ResourceSpec(
+    name="milestones",
+    singular="milestone",
+    noun="milestone",
+    path="milestones",
+    key="milestones",
+    toolset="lookups",
+    operations=(),
+    lookup_kind=True,
+    ids_for="milestone_id",
+    read=lookups.Milestone,
+    filters=lookups.MilestoneFilters,
+    includes=("project", "user", "tasklists"),
+    fields=names(
+        "id name project_id user_id due_date send_reminder reminder_sent complete linked_tasklists "
+        "created_on updated_on"
+    ),
+)
+INVOICE_TEMPLATES = ResourceSpec(
+    name="invoice_templates",
+    singular="invoice_template",
+    noun="invoice template",
+    path="invoicetemplates",
+    key="invoicetemplates",
+    toolset="lookups",
+    operations=(),
+    lookup_kind=True,
+    ids_for="template_id",
+    read=lookups.InvoiceTemplate,
+    filters=lookups.NoFilters,
+    includes=("invoices",),
+    fields=names("id name title html css is_default created_on updated_on"),
+)
+
+RESOURCES: tuple[ResourceSpec, ...] = (
+    TASKS,
+    TASKLISTS,
+    PROJECTS,
+    CLIENTS,
+    INVOICES,
+    TIME_ENTRIES,
+    USERS,
+    WORKFLOW_STATUSES,
+    PROJECT_STATUSES,
+    MILESTONES,
+    INVOICE_TEMPLATES,
+)
 BY_NAME = {spec.name: spec for spec in RESOURCES}
+# The small lookup lists, one kind each of get_lookup (users have list_users).
+LOOKUP_KINDS = tuple(spec for spec in RESOURCES if spec.lookup_kind)
+
+# -- bare endpoints: records no tool lists by themselves ----------------------------------------
+
+ME = Endpoint(path="me", key="users")  # the API key's user
+COMPANY = Endpoint(path="company", key="company")  # the account: default rates, currency
+HOOKS = Endpoint(path="hooks", key="hooks")  # the webhooks the watch registers
+INVOICE_PAYMENTS = Endpoint(path="invoicepayments", key="invoicepayments")  # record_invoice_payment

@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
@@ -27,9 +27,6 @@ from paymo_mcp.client.errors import (
 from paymo_mcp.client.pacing import RateLimitPacer, RateLimitWait, Ticket
 from paymo_mcp.client.query import includes_children
 from paymo_mcp.client.retry import NOT_SENT, RetryPolicy, parse_retry_after
-
-if TYPE_CHECKING:
-    from paymo_mcp.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -125,22 +122,6 @@ class PaymoClient:
         if self._opened is None:
             self._opened = httpx.AsyncClient(**self._options)
         return self._opened
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
-    ) -> PaymoClient:
-        """The client the settings describe (key, password, base URL, timeout, retries)."""
-        if settings.api_key is None:
-            raise ValueError("PAYMO_API_KEY is not set")
-        return cls(
-            settings.api_key.get_secret_value(),
-            settings.base_url,
-            password=settings.password.get_secret_value(),
-            timeout=settings.timeout_s,
-            retry=RetryPolicy(max_tries=settings.max_tries, budget_s=settings.retry_budget_s),
-            transport=transport,
-        )
 
     def __repr__(self) -> str:
         return f"PaymoClient(base_url={self.base_url!r})"
@@ -438,7 +419,14 @@ class PaymoClient:
     async def delete(self, path: str, record_id: int) -> None:
         await self.request("DELETE", f"{path}/{record_id}")
 
-    def _unwrap_one(self, body: Any, key: str, method: str, path: str) -> dict[str, Any]:
+    async def read_one(self, path: str, key: str) -> dict[str, Any]:
+        """GET a singleton: its one record, whether Paymo wraps it in a list (`me`) or not (`company`)."""
+        body = await self.request("GET", path)
+        if isinstance(body, dict) and isinstance(body.get(key), dict):
+            return dict(body[key])
+        return self._one(body, key, "GET", path)
+
+    def unwrap_one(self, body: Any, key: str, method: str, path: str) -> dict[str, Any]:
         """The single record of a get/create/update envelope (Paymo wraps even one record in a list)."""
         return self._one(body, key, method, path)
 

@@ -122,7 +122,7 @@ async def upload_image(
             path=shown,
         )
     if isinstance(body, dict) and isinstance(body.get(key), list) and body[key]:
-        return client._unwrap_one(body, key, "POST", shown)
+        return client.unwrap_one(body, key, "POST", shown)
     if body is None:
         raise PaymoResponseError("the upload's answer is not JSON", method="POST", path=shown)
     return await client.get(path, key, record_id)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from paymo_mcp.client.query import Condition
 from paymo_mcp.models.common import Id, ListFilters, ReadModel
-
-if TYPE_CHECKING:
-    from paymo_mcp.client import PaymoClient
 
 
 class User(ReadModel):
@@ -32,16 +28,8 @@ class WorkflowStatus(ReadModel):
 
 class WorkflowStatusFilters(ListFilters):
     workflow_id: Id | None = Field(None, description="Only statuses of this workflow.")
+    # project_id: get_lookup reads the project's workflow first (a project has no statuses of its own).
     project_id: Id | None = Field(None, description="Only statuses of this project's workflow.")
-
-    async def resolve(self, client: PaymoClient) -> list[Condition]:
-        """A project has no statuses of its own: look up its workflow first."""
-        if self.project_id is None:
-            return self.conditions()
-        project = await client.get("projects", "projects", self.project_id)
-        out = [c for c in self.conditions() if c.field != "project_id"]
-        out.append(Condition("workflow_id", "=", project.get("workflow_id")))
-        return out
 
 
 class ProjectStatus(ReadModel):

@@ -8,23 +8,14 @@ from contextlib import asynccontextmanager
 
 import httpx
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.tools.base import Tool
 
 from paymo_mcp import __version__
-from paymo_mcp.client import PaymoClient
 from paymo_mcp.config import Settings
-from paymo_mcp.server.context import AppContext
 from paymo_mcp.server.prompts import add_prompts
 from paymo_mcp.server.resources import add_resources
 from paymo_mcp.server.watching import WatchHub
-from paymo_mcp.tools.assign import assign_tool
-from paymo_mcp.tools.generator import resource_tools
-from paymo_mcp.tools.invoice_from_time import invoice_from_time_tool
-from paymo_mcp.tools.lookups import lookup_tools
-from paymo_mcp.tools.payments import payment_tool
-from paymo_mcp.tools.resources import RESOURCES
-from paymo_mcp.tools.time_summary import summarize_time_tool
-from paymo_mcp.tools.timers import timer_tools
+from paymo_mcp.tools.context import AppContext
+from paymo_mcp.tools.registry import build_tools
 
 INSTRUCTIONS = (
     "Work in a Paymo account: tasks, task lists, projects, clients, invoices and time entries. "
@@ -35,27 +26,28 @@ INSTRUCTIONS = (
 )
 
 
-def build_tools(settings: Settings) -> list[Tool]:
-    """Every tool the settings enable, in a stable order."""
-    tools: list[Tool] = []
-    for spec in RESOURCES:
-        if spec.name in settings.toolsets:
-            tools += resource_tools(spec, read_only=settings.read_only)
-    if {"invoices", "time_entries"} <= set(settings.toolsets) and not settings.read_only:
-        tools.append(invoice_from_time_tool())
-    if not settings.read_only:
-        tools += [assign_tool()] if "tasks" in settings.toolsets else []
-        tools += timer_tools() if "timers" in settings.toolsets else []
-        tools += [payment_tool()] if "payments" in settings.toolsets else []
-    if "timers" in settings.toolsets:
-        tools.append(summarize_time_tool())
-    if "lookups" in settings.toolsets:
-        tools += lookup_tools()
-    if "api" in settings.toolsets:
-        from paymo_mcp.tools.api_call import api_call_tool
+class Lifespan:
+    """The server's lifespan: one Paymo client and the watch, as the AppContext of every request; while
+    it runs, `running()` gives that context to handlers without a request context (completion)."""
 
-        tools.append(api_call_tool(read_only=settings.read_only))
-    return tools
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None, hub: WatchHub) -> None:
+        self.settings = settings
+        self.transport = transport
+        self.hub = hub
+        self._app: AppContext | None = None
+
+    def running(self) -> AppContext | None:
+        return self._app
+
+    @asynccontextmanager
+    async def __call__(self, _: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
+        client = self.settings.paymo_client(self.transport)
+        async with client, self.hub.running(client) as watch:
+            self._app = app = AppContext(client=client, settings=self.settings, watch=watch)
+            try:
+                yield app
+            finally:
+                self._app = None
 
 
 def build_server(
@@ -73,19 +65,8 @@ def build_server(
             "PAYMO_API_KEY is not set. Create a key in Paymo (My Settings > API Keys) and export it, "
             "or run `paymo-mcp --sandbox` to try the server against a local sandbox."
         )
-    holder: dict[str, AppContext] = {}  # the lifespan's AppContext, for handlers without a request context
     hub = watch_hub or WatchHub(settings)
-
-    @asynccontextmanager
-    async def lifespan(_: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
-        client = PaymoClient.from_settings(settings, transport)
-        async with client, hub.running(client) as watch:
-            holder["app"] = app = AppContext(client=client, settings=settings, extras={"watch": watch})
-            try:
-                yield app
-            finally:
-                holder.pop("app", None)
-
+    lifespan = Lifespan(settings, transport, hub)
     server: MCPServer[AppContext] = MCPServer(
         "paymo-mcp",
         title="Paymo",
@@ -96,7 +77,7 @@ def build_server(
         subscriptions=hub.bus,
     )
     add_prompts(server, settings.toolsets, settings.read_only)
-    add_resources(server, holder, settings.toolsets)
+    add_resources(server, lifespan.running, settings.toolsets)
     hub.add_to(server)
     # The SDK sets the root logger to INFO; one line per upstream request is noise (and stderr-bound).
     for name in ("httpx", "httpx2", "httpcore", "mcp.server.lowlevel.server"):

@@ -13,10 +13,11 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 from pydantic import Field
 
+from paymo_mcp.catalog.resources import CLIENTS, ME, TASKS, TIME_ENTRIES, USERS
+from paymo_mcp.catalog.toolsets import DEFAULT_TOOLSETS
 from paymo_mcp.client import Condition, PaymoError, build_where
-from paymo_mcp.config import TOOLSETS
 from paymo_mcp.models.timezone import day_bounds, today
-from paymo_mcp.server.context import AppContext, app_context
+from paymo_mcp.tools.context import AppContext, app_context
 from paymo_mcp.tools.toolkit import user_timezone
 
 Task = Annotated[str, Field(description="Words of the task's name, e.g. 'wireframes'.")]
@@ -62,7 +63,7 @@ async def log_time(
     when = _day(day, await _today(app), "day")
     where = build_where([Condition("name", "like", f"%{task}%"), Condition("complete", "=", False)])
     try:
-        found = await app.client.list("tasks", "tasks", where=where, include="project.name", limit=10)
+        found = await TASKS.on(app.client).list(where=where, include="project.name", limit=10)
     except PaymoError as exc:
         found, lookup_error = [], str(exc)
     else:
@@ -90,13 +91,11 @@ async def _user(ctx: Context[Any, Any], ref: str) -> tuple[int, str]:
     ref = ref.strip()
     try:
         if not ref:
-            users = (await client.request("GET", "me"))["users"]
+            users = [await ME.on(client).one()]
         elif ref.isdigit():
-            users = [await client.get("users", "users", int(ref))]
+            users = [await USERS.on(client).get(int(ref))]
         else:
-            users = await client.list(
-                "users", "users", where=build_where([Condition("name", "like", f"%{ref}%")])
-            )
+            users = await USERS.on(client).list(where=build_where([Condition("name", "like", f"%{ref}%")]))
     except PaymoError as exc:
         raise _refuse(f"user_id: {exc}") from None
     if len(users) != 1:
@@ -115,7 +114,7 @@ async def weekly_timesheet(ctx: Context[Any, Any], user_id: UserRef = "", week_o
     week = day_bounds(start, end - timedelta(days=1), await user_timezone(app))
     where = build_where([Condition("user_id", "=", uid), Condition("time_interval", "in", week)])
     try:
-        entries = await app.client.list("entries", "entries", where=where, include="task.project", limit=2500)
+        entries = await TIME_ENTRIES.on(app.client).list(where=where, include="task.project", limit=2500)
     except PaymoError as exc:
         raise _refuse(str(exc)) from None
     by_project: dict[str, float] = defaultdict(float)
@@ -159,8 +158,8 @@ async def invoice_unbilled_time(
         ]
     )
     try:
-        client = await app.client.get("clients", "clients", cid)
-        entries = await app.client.list("entries", "entries", where=where, include="task.project", limit=2500)
+        customer = await CLIENTS.on(app.client).get(cid)
+        entries = await TIME_ENTRIES.on(app.client).list(where=where, include="task.project", limit=2500)
     except PaymoError as exc:
         raise _refuse(str(exc)) from None
     by_project: dict[str, float] = defaultdict(float)
@@ -179,7 +178,7 @@ async def invoice_unbilled_time(
         "(list_time_entries with client_id shows what there is)."
     )
     return (
-        f"Invoice the unbilled time of client {cid} ({client.get('name')}) from {first} to {last}. "
+        f"Invoice the unbilled time of client {cid} ({customer.get('name')}) from {first} to {last}. "
         f"Paymo has {len(entries)} unbilled {'entry' if len(entries) == 1 else 'entries'} for this client "
         "in that range, "
         f"{_hours(seconds)} h in all:\n{summary}\n\n{plan}"
@@ -195,7 +194,7 @@ PROMPTS = (
 
 
 def add_prompts(
-    server: MCPServer[Any], toolsets: tuple[str, ...] = TOOLSETS, read_only: bool = False
+    server: MCPServer[Any], toolsets: tuple[str, ...] = DEFAULT_TOOLSETS, read_only: bool = False
 ) -> None:
     """Register the prompts whose tools the settings enable (none that writes in read-only mode)."""
     for fn, needs, writes in PROMPTS:

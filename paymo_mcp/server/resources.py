@@ -10,23 +10,27 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp_types import Completion, CompletionArgument, ResourceTemplateReference
 
+from paymo_mcp.catalog.resources import ME, RESOURCES
+from paymo_mcp.catalog.spec import ResourceSpec
+from paymo_mcp.catalog.toolsets import DEFAULT_TOOLSETS
 from paymo_mcp.client import Condition, PaymoError, PaymoNotFoundError, build_where
-from paymo_mcp.config import TOOLSETS
 from paymo_mcp.models.currencies import CURRENCIES
-from paymo_mcp.server.context import AppContext, app_context
-from paymo_mcp.tools.lookups import LOOKUPS
-from paymo_mcp.tools.resources import RESOURCES
-from paymo_mcp.tools.spec import ResourceSpec
+from paymo_mcp.tools.context import AppContext, app_context
 from paymo_mcp.tools.toolkit import compact_json
 
-LOOKUP_NAMES = ("me", "currencies", *(spec.name for spec in LOOKUPS))
+# The lookup lists: the specs of the lookups toolset and every get_lookup kind.
+LOOKUP_SPECS = {spec.name: spec for spec in RESOURCES if spec.toolset == "lookups" or spec.lookup_kind}
+LOOKUP_NAMES = ("me", "currencies", *LOOKUP_SPECS)
 LOOKUP_TEMPLATE = "paymo://lookups/{name}"
 WATCH_TEMPLATE = "paymo://watch/{resource}"
 MAX_RECORD_ID = 2**63 - 1  # Paymo's ids are 64-bit integers; a larger one names no record
 COMPLETIONS = 20  # most ids one completion answer offers
-# The text field a typed word is matched against, per resource: most records have a name; an invoice
-# is known by its number (or title), a time entry by its description.
-SEARCH_FIELD = {"invoices": "number", "time_entries": "description"}
+
+
+def searched_field(spec: ResourceSpec) -> str:
+    """The text field a typed word is matched against: what `search` looks in first (a name, an
+    invoice's number, an entry's description)."""
+    return spec.search_fields[0] if spec.search_fields else "name"
 
 
 def parse_record_id(param: str, text: str) -> int:
@@ -72,16 +76,16 @@ def _record_reader(spec: ResourceSpec) -> Callable[..., Any]:
 async def read_lookup(name: str, ctx: Context[Any, Any]) -> str:
     """The whole of one lookup list (me, currencies, users, workflow_statuses, ...)."""
     client = app_context(ctx).client
-    spec = next((s for s in LOOKUPS if s.name == name), None)
+    spec = LOOKUP_SPECS.get(name)
     if name not in ("me", "currencies") and spec is None:
         raise ResourceNotFoundError(f"unknown lookup {name!r}; use one of {', '.join(LOOKUP_NAMES)}")
     try:
         if name == "me":
-            return compact_json(client._unwrap_one(await client.request("GET", "me"), "users", "GET", "/me"))
+            return compact_json(await ME.on(client).one())
         if name == "currencies":
             return compact_json(CURRENCIES)
         assert spec is not None
-        return compact_json(await client.list(spec.path, spec.key, limit=2500))
+        return compact_json(await spec.on(client).list(limit=2500))
     except PaymoError as exc:
         raise ResourceError(str(exc)) from None
 
@@ -93,13 +97,13 @@ async def complete_ids(app: AppContext, spec: ResourceSpec, typed: str) -> Compl
     queries: list[tuple[str | None, bool]] = []  # (where, keep only ids starting with `typed`)
     if typed.isdigit():
         queries.append((build_where([Condition("id", ">=", int(typed))]), True))
-    field = SEARCH_FIELD.get(spec.name, "name")
+    field = searched_field(spec)
     queries.append((build_where([Condition(field, "like", f"%{typed}%")]) if typed else None, False))
     ids: list[str] = []
     more = False
     for where, by_prefix in queries:
         try:
-            found = await app.client.list(spec.path, spec.key, where=where, limit=COMPLETIONS)
+            found = await spec.on(app.client).list(where=where, limit=COMPLETIONS)
         except PaymoError:
             continue
         more = more or len(found) == COMPLETIONS
@@ -111,17 +115,20 @@ async def complete_ids(app: AppContext, spec: ResourceSpec, typed: str) -> Compl
 
 
 def add_resources(
-    server: MCPServer[Any], holder: dict[str, AppContext], toolsets: tuple[str, ...] = TOOLSETS
+    server: MCPServer[Any],
+    running: Callable[[], AppContext | None],
+    toolsets: tuple[str, ...] = DEFAULT_TOOLSETS,
 ) -> None:
-    """Register record templates (of the enabled toolsets), the lookup template and completion.
-    `holder["app"]` is the lifespan's AppContext (completion handlers get no request context)."""
+    """Register record templates (every spec with a get tool, in an enabled toolset), the lookup
+    template and completion. `running()` is the lifespan's AppContext (completion handlers get no
+    request context)."""
     by_uri: dict[str, ResourceSpec] = {}
     for spec in RESOURCES:
-        if spec.name not in toolsets:
+        if spec.toolset not in toolsets or not spec.offers("get"):
             continue
-        uri = f"paymo://{spec.name}/{{{spec.singular}_id}}"
+        uri = spec.uri_template
         by_uri[uri] = spec
-        searched = SEARCH_FIELD.get(spec.name, "name")
+        searched = searched_field(spec)
         server.resource(
             uri,
             name=spec.singular,
@@ -144,10 +151,14 @@ def add_resources(
             return Completion(values=[n for n in LOOKUP_NAMES if n.startswith(argument.value)])
         if ref.uri == WATCH_TEMPLATE:
             return Completion(
-                values=[s.name for s in RESOURCES if s.name in toolsets and s.name.startswith(argument.value)]
+                values=[
+                    s.name
+                    for s in RESOURCES
+                    if s.watchable and s.toolset in toolsets and s.name.startswith(argument.value)
+                ]
             )
         spec = by_uri.get(ref.uri)
-        app = holder.get("app")
+        app = running()
         if spec is None or app is None:
             return None
         return await complete_ids(app, spec, argument.value)

@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute
 
 from paymo_mcp.client import PaymoClient
 from paymo_mcp.config import Settings
-from paymo_mcp.server.context import app_context
+from paymo_mcp.tools.context import app_context
 from paymo_mcp.tools.toolkit import compact_json
 from paymo_mcp.watch.errors import WatchStoreError
 from paymo_mcp.watch.resources import WATCH_RESOURCES
@@ -36,6 +36,7 @@ from paymo_mcp.watch.store import UnavailableStore, WatchStore, open_store
 
 logger = logging.getLogger(__name__)
 RECENT = 20
+LISTENER_START_S = 30.0  # a busy machine starts a listener in well under a second
 
 
 def watch_uri(resource: str) -> str:
@@ -131,9 +132,19 @@ class WatchHub:
             app, host=self.settings.webhook_host, port=self.settings.webhook_port or 0, log_level="warning"
         )
         server = uvicorn.Server(config)
-        tg.start_soon(server._serve)  # _serve: no signal handlers of its own, stdio owns the process
-        while not server.started:
-            await anyio.sleep(0.01)
+        # uvicorn's public serve(): while it listens, SIGINT/SIGTERM first close the listener, then reach
+        # the process's own handlers (the command's clean exit), which serve() restores and re-raises.
+        tg.start_soon(server.serve)
+        try:
+            with anyio.fail_after(LISTENER_START_S):
+                while not server.started:  # uvicorn says so by this flag only
+                    await anyio.sleep(0.01)
+        except TimeoutError:
+            server.should_exit = True
+            raise RuntimeError(
+                f"the webhook listener did not start on {self.settings.webhook_host}:"
+                f"{self.settings.webhook_port} within {LISTENER_START_S:g} s"
+            ) from None
         logger.info("webhook listener on %s:%s", self.settings.webhook_host, self.settings.webhook_port)
         return server
 
@@ -166,7 +177,9 @@ class WatchHub:
         async def read_watch(resource: str, ctx: Context[Any, Any]) -> str:
             if resource not in self.resources:
                 raise ResourceNotFoundError(self._unknown(resource))
-            service: WatchService = app_context(ctx).extras["watch"]
+            service = app_context(ctx).watch
+            if service is None:
+                raise ResourceError("watching is not running in this server")
             try:
                 recent = await service.store.recent(resource, RECENT)
             except WatchStoreError as exc:

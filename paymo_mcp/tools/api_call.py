@@ -11,9 +11,10 @@ from typing import Any
 import httpx
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.tools import Tool
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from paymo_mcp.catalog.resources import RESOURCES
 from paymo_mcp.client import PaymoError
 from paymo_mcp.client.confine import (
     METHOD_OVERRIDE,
@@ -31,8 +32,7 @@ from paymo_mcp.client.confine import (
 )
 from paymo_mcp.client.paymo import ANSWER_LOST
 from paymo_mcp.models.common import InputModel
-from paymo_mcp.server.context import AppContext
-from paymo_mcp.tools.resources import RESOURCES
+from paymo_mcp.tools.context import AppContext
 from paymo_mcp.tools.toolkit import compact_json, compact_schema, make_tool, tool_hints
 
 MAX_BODY_CHARS = 36_000  # of response text: with the headers, the answer stays under 40,000 characters

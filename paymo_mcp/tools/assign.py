@@ -7,12 +7,13 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.tools import Tool
 from pydantic import Field, model_validator
 
+from paymo_mcp.catalog.resources import TASKS, USERS
 from paymo_mcp.client import PaymoNotFoundError
 from paymo_mcp.models.common import Id, InputModel
-from paymo_mcp.server.context import AppContext
+from paymo_mcp.tools.context import AppContext
 from paymo_mcp.tools.rates import records_by_id
 from paymo_mcp.tools.toolkit import make_tool, tool_hints
 
@@ -33,16 +34,16 @@ class AssignTask(InputModel):
 
 async def _assign(args: AssignTask, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
     try:
-        task = await app.client.get("tasks", "tasks", args.task_id)
+        task = await TASKS.on(app.client).get(args.task_id)
     except PaymoNotFoundError:
         raise ToolError(f"task_id: no such task {args.task_id} (list_tasks finds it).") from None
-    unknown = set(args.add) - set(await records_by_id(app.client, "users", set(args.add)))
+    unknown = set(args.add) - set(await records_by_id(app.client, USERS, set(args.add)))
     if unknown:
         raise ToolError(f"add: no user {', '.join(map(str, sorted(unknown)))} (list_users finds them).")
     before = [int(u) for u in task.get("users") or []]
     after = [u for u in before if u not in args.remove] + [u for u in args.add if u not in before]
     if after != before:
-        task = await app.client.update("tasks", "tasks", args.task_id, {"users": after})
+        task = await TASKS.on(app.client).update(args.task_id, {"users": after})
     now = [int(u) for u in task.get("users") or []]
     return {
         "id": task["id"],

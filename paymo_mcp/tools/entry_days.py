@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
+from paymo_mcp.catalog.resources import TIME_ENTRIES
 from paymo_mcp.client import Condition, PaymoClient, build_where
 from paymo_mcp.client.paymo import MAX_PAGE_SIZE
 from paymo_mcp.models.timezone import day_bounds
@@ -39,8 +40,8 @@ async def entries_between(
     where = build_where([*conditions, Condition("time_interval", "in", wide)])
     found: list[dict[str, Any]] = []
     for page in range(MAX_PAGES):
-        batch = await client.page(
-            "entries", "entries", params={"where": where}, page=page, page_size=MAX_PAGE_SIZE
+        batch = await TIME_ENTRIES.on(client).page(
+            params={"where": where}, page=page, page_size=MAX_PAGE_SIZE
         )
         found += batch
         if len(batch) < MAX_PAGE_SIZE:

@@ -6,16 +6,17 @@ from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.tools import Tool
 from pydantic import AfterValidator, BaseModel, Field, create_model
 
+from paymo_mcp.catalog.spec import WRITES, ResourceSpec
 from paymo_mcp.client import MAX_LIMIT, PaymoError, build_include
 from paymo_mcp.client.errors import PaymoNotFoundError
 from paymo_mcp.client.uploads import Image, ImageFetchError, fetch_image, upload_image
 from paymo_mcp.models.common import DateTime, Id, InputModel, ListFilters
 from paymo_mcp.models.timezone import USER_TZ
-from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.answer_size import MAX_ANSWER_CHARS, shrink, size, within_cap
+from paymo_mcp.tools.context import AppContext
 from paymo_mcp.tools.cursor import CursorError, Position, decode, fingerprint
 from paymo_mcp.tools.differences import not_kept
 from paymo_mcp.tools.listing import SHAPE, Listing, listing_arguments
@@ -84,7 +85,7 @@ def _include_type(spec_includes: tuple[str, ...]) -> Any:
 class ResourceTools:
     """The tools of one resource; each `*_tool` method returns one Tool."""
 
-    def __init__(self, spec: Any) -> None:
+    def __init__(self, spec: ResourceSpec) -> None:
         self.spec = spec
         include = _include_type(spec.includes)
         self.include_field = (include | None, None)
@@ -163,7 +164,8 @@ class ResourceTools:
             input_schema=compact_schema(args_model.model_json_schema(), nullable=False),
             name=tool_name,
             description=f"List {spec.plural_noun}"
-            + ("; filters combine with AND." if spec.filters.model_fields else "."),
+            + ("; filters combine with AND." if spec.filters.model_fields else ".")
+            + (f" Ids for {spec.ids_for}." if spec.ids_for else ""),
             input_model=args_model,
             handler=handler,
             output_model=output,
@@ -387,7 +389,9 @@ class ResourceTools:
             async def progress(fetched: int) -> None:
                 await ctx.report_progress(fetched, None, f"{fetched} {spec.plural_noun} fetched")
 
-            service = app.extras["watch"]
+            service = app.watch
+            if service is None:
+                raise ToolError("Watching is not running in this server (its lifespan did not start it).")
             wanted = {name: getattr(args, name) for name in spec.watch_filters}
             filters = {k: v for k, v in wanted.items() if v is not None}
             try:
@@ -456,13 +460,15 @@ class ResourceTools:
         )
 
 
-def resource_tools(spec: Any, *, read_only: bool = False) -> list[Tool]:
-    """All tools of one resource: list and get, watch_new_* if watchable, and unless read-only
-    (or a lookup spec) create, update and delete."""
+def resource_tools(spec: ResourceSpec, *, read_only: bool = False) -> list[Tool]:
+    """The tools of the operations the spec declares, in OPERATIONS order; writes not when read-only."""
     made = ResourceTools(spec)
-    tools = [made.list_tool(), made.get_tool()]
-    if spec.webhook_model:
-        tools.append(made.watch_tool())
-    if not read_only and spec.create is not None:
-        tools += [made.create_tool(), made.update_tool(), made.delete_tool()]
-    return tools
+    makers = {
+        "list": made.list_tool,
+        "get": made.get_tool,
+        "watch": made.watch_tool,
+        "create": made.create_tool,
+        "update": made.update_tool,
+        "delete": made.delete_tool,
+    }
+    return [makers[op]() for op in spec.ops if not (read_only and op in WRITES)]

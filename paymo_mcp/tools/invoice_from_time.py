@@ -10,15 +10,16 @@ from typing import Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.tools import Tool
 from pydantic import Field, model_validator
 
+from paymo_mcp.catalog.resources import CLIENTS, INVOICES, TIME_ENTRIES
 from paymo_mcp.client import Condition, PaymoError, PaymoNotFoundError, build_where
 from paymo_mcp.client.paymo import MAX_LIMIT
 from paymo_mcp.models.common import Date, Id, InputModel
 from paymo_mcp.models.invoices import Currency, Percent
 from paymo_mcp.models.timezone import today
-from paymo_mcp.server.context import AppContext
+from paymo_mcp.tools.context import AppContext
 from paymo_mcp.tools.entry_days import entries_between
 from paymo_mcp.tools.rates import billing_records, entry_rate, skip_reason
 from paymo_mcp.tools.toolkit import make_tool, tool_hints, user_timezone
@@ -85,7 +86,7 @@ async def _gather(
 ) -> dict[str, Any]:
     client = app.client
     try:
-        await client.get("clients", "clients", args.client_id)
+        await CLIENTS.on(client).get(args.client_id)
     except PaymoNotFoundError:
         raise ToolError(f"client_id: no such client {args.client_id} (list_clients finds it).") from None
     conditions = [Condition("client_id", "=", args.client_id), Condition("billed", "=", False)]
@@ -96,7 +97,7 @@ async def _gather(
         tz = await user_timezone(app)
         entries, truncated = await entries_between(client, first, last, tz, conditions)
     else:
-        entries = await client.list("entries", "entries", where=build_where(conditions), limit=MAX_LIMIT)
+        entries = await TIME_ENTRIES.on(client).list(where=build_where(conditions), limit=MAX_LIMIT)
         truncated = len(entries) == MAX_LIMIT
     # Running timers have no end (and no final duration) yet: they are not invoiced.
     entries = [e for e in entries if not e.get("billed") and e.get("end_time", "") is not None]
@@ -183,9 +184,9 @@ async def _handler(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any
     await ctx.report_progress(3, steps, f"{len(items)} invoice lines, {hours} h")
     if args.dry_run:
         return {**out, "invoice": {**body, **preview_totals(items, args.tax)}}
-    created = await app.client.create("invoices", "invoices", body)
+    created = await INVOICES.on(app.client).create(body)
     try:
-        invoice = await app.client.get("invoices", "invoices", created["id"], include="invoiceitems")
+        invoice = await INVOICES.on(app.client).get(created["id"], include="invoiceitems")
     except PaymoError as exc:
         # The invoice exists: saying the call failed would invite a second, duplicate invoice.
         invoice = created

@@ -11,8 +11,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from paymo_mcp.client import Condition, build_include, build_where
 from paymo_mcp.client.paymo import Walk
 from paymo_mcp.models.common import ListFilters
-from paymo_mcp.server.context import AppContext
 from paymo_mcp.tools.answer_size import ENVELOPE_CHARS, MAX_ANSWER_CHARS, NARROW, cut_note, shrink, size
+from paymo_mcp.tools.context import AppContext
 from paymo_mcp.tools.cursor import Position, encode
 
 # Arguments that shape the answer but do not choose its records: a cursor survives changing them.

@@ -8,13 +8,14 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.tools import Tool
 from pydantic import Field
 
+from paymo_mcp.catalog.resources import INVOICE_PAYMENTS, INVOICES
 from paymo_mcp.client import Condition, PaymoNotFoundError, build_where
 from paymo_mcp.models.common import Date, Id, InputModel
 from paymo_mcp.models.timezone import today
-from paymo_mcp.server.context import AppContext
+from paymo_mcp.tools.context import AppContext
 from paymo_mcp.tools.toolkit import make_tool, tool_hints, user_timezone
 
 _CENT = Decimal("0.01")
@@ -33,13 +34,13 @@ def _cents(value: Any) -> Decimal:
 
 async def _paid(app: AppContext, invoice_id: int) -> Decimal:
     where = build_where([Condition("invoice_id", "=", invoice_id)])
-    payments = await app.client.list("invoicepayments", "invoicepayments", where=where, limit=2500)
+    payments = await INVOICE_PAYMENTS.on(app.client).list(where=where, limit=2500)
     return sum((_cents(p.get("amount")) for p in payments), Decimal(0))
 
 
 async def _record(args: InvoicePayment, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
     try:
-        invoice = await app.client.get("invoices", "invoices", args.invoice_id)
+        invoice = await INVOICES.on(app.client).get(args.invoice_id)
     except PaymoNotFoundError:
         raise ToolError(f"invoice_id: no such invoice {args.invoice_id} (list_invoices finds it).") from None
     total = _cents(invoice.get("total"))
@@ -56,8 +57,8 @@ async def _record(args: InvoicePayment, app: AppContext, ctx: Context[Any, Any])
     body: dict[str, Any] = {"invoice_id": args.invoice_id, "amount": float(amount), "date": day.isoformat()}
     if args.notes is not None:
         body["notes"] = args.notes
-    payment = await app.client.create("invoicepayments", "invoicepayments", body)
-    after = await app.client.get("invoices", "invoices", args.invoice_id)
+    payment = await INVOICE_PAYMENTS.on(app.client).create(body)
+    after = await INVOICES.on(app.client).get(args.invoice_id)
     outstanding = _cents(after.get("total")) - await _paid(app, args.invoice_id)
     return {
         "payment": payment,

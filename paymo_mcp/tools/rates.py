@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from paymo_mcp.catalog.resources import COMPANY, PROJECTS, TASKS, USERS
+from paymo_mcp.catalog.spec import Endpoint
 from paymo_mcp.client import Condition, PaymoClient, build_where
 from paymo_mcp.client.paymo import MAX_LIMIT
 
@@ -20,28 +22,28 @@ RATE_ORDER: dict[str | None, tuple[str, ...]] = {
 }
 
 
-async def records_by_id(client: PaymoClient, resource: str, ids: set[int]) -> dict[int, dict[str, Any]]:
+async def records_by_id(client: PaymoClient, resource: Endpoint, ids: set[int]) -> dict[int, dict[str, Any]]:
     """The records of `resource` with these ids, by id (one request per 2,500)."""
     wanted = sorted(ids)
     found: dict[int, dict[str, Any]] = {}
     for first in range(0, len(wanted), MAX_LIMIT):
         chunk = wanted[first : first + MAX_LIMIT]
         where = build_where([Condition("id", "in", chunk)])
-        for record in await client.list(resource, resource, where=where, limit=MAX_LIMIT):
+        for record in await resource.on(client).list(where=where, limit=MAX_LIMIT):
             found[int(record["id"])] = record
     return found
 
 
 async def billing_records(client: PaymoClient, entries: list[dict[str, Any]]) -> dict[str, Any]:
     """The tasks, projects, users and company that decide how `entries` are billed."""
-    tasks = await records_by_id(client, "tasks", {int(e["task_id"]) for e in entries if e.get("task_id")})
+    tasks = await records_by_id(client, TASKS, {int(e["task_id"]) for e in entries if e.get("task_id")})
     project_ids = {int(t["project_id"]) for t in tasks.values() if t.get("project_id")}
     user_ids = {int(e["user_id"]) for e in entries if e.get("user_id")}
-    company: dict[str, Any] = (await client.request("GET", "company")).get("company", {})
+    company: dict[str, Any] = await COMPANY.on(client).one()
     return {
         "tasks": tasks,
-        "projects": await records_by_id(client, "projects", project_ids),
-        "users": await records_by_id(client, "users", user_ids),
+        "projects": await records_by_id(client, PROJECTS, project_ids),
+        "users": await records_by_id(client, USERS, user_ids),
         "company": company,
     }
 

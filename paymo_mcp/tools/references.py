@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from paymo_mcp.catalog.resources import RESOURCES, USERS
 from paymo_mcp.client import PaymoClient, PaymoError
 from paymo_mcp.client.errors import PaymoNotFoundError
 
-# argument -> (endpoint, noun, where to find ids)
+# argument -> (endpoint, noun, where to find ids): `<singular>_id` of every resource with a list tool;
+# users are also named by `users` and `managers`.
 REFERENCES: dict[str, tuple[str, str, str]] = {
-    "project_id": ("projects", "project", "list_projects (search=...)"),
-    "tasklist_id": ("tasklists", "task list", "list_tasklists (search=...)"),
-    "task_id": ("tasks", "task", "list_tasks (search=...)"),
-    "client_id": ("clients", "client", "list_clients (search=...)"),
-    "user_id": ("users", "user", "list_users (your own: get_me)"),
-    "users": ("users", "user", "list_users (your own: get_me)"),
-    "managers": ("users", "user", "list_users (your own: get_me)"),
+    f"{spec.singular}_id": (spec.path, spec.noun, spec.finder) for spec in RESOURCES if spec.offers("list")
 }
+REFERENCES |= {name: REFERENCES[f"{USERS.singular}_id"] for name in ("users", "managers")}
 MOST_CHECKED = 10  # ids looked up for one failure, at most
 
 

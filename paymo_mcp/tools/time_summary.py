@@ -8,12 +8,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.tools import Tool
 from pydantic import Field, model_validator
 
+from paymo_mcp.catalog.resources import CLIENTS
 from paymo_mcp.client.paymo import MAX_PAGE_SIZE
 from paymo_mcp.models.common import Date, InputModel
-from paymo_mcp.server.context import AppContext
+from paymo_mcp.tools.context import AppContext
 from paymo_mcp.tools.entry_days import MAX_PAGES, entries_between, entry_day
 from paymo_mcp.tools.rates import billing_records, entry_rate, records_by_id, skip_reason
 from paymo_mcp.tools.toolkit import make_tool, tool_hints, user_timezone
@@ -50,7 +51,7 @@ async def _grouper(args: SummarizeTime, app: AppContext, found: dict[str, Any]) 
 
     if args.group_by == "client":
         client_ids = {int(p["client_id"]) for p in projects.values() if p.get("client_id")}
-        clients = await records_by_id(app.client, "clients", client_ids)
+        clients = await records_by_id(app.client, CLIENTS, client_ids)
 
         def by_client(entry: dict[str, Any]) -> Group:
             key = project_of(entry).get("client_id") or entry.get("client_id")

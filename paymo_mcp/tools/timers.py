@@ -9,12 +9,13 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.tools import Tool
 from pydantic import Field
 
-from paymo_mcp.client import Condition, PaymoConflictError, PaymoError, build_where
+from paymo_mcp.catalog.resources import ME, TASKS, TIME_ENTRIES
+from paymo_mcp.client import Condition, PaymoConflictError, PaymoError, PaymoResponseError, build_where
 from paymo_mcp.models.common import Date, Id, InputModel
-from paymo_mcp.server.context import AppContext
+from paymo_mcp.tools.context import AppContext
 from paymo_mcp.tools.entry_days import entries_between, entry_day, utc_now
 from paymo_mcp.tools.rates import records_by_id
 from paymo_mcp.tools.toolkit import make_tool, tool_hints, user_timezone
@@ -24,21 +25,22 @@ MIN_SECONDS = 60  # Paymo keeps no start/end entry shorter than a minute
 
 async def my_user_id(app: AppContext) -> int:
     """The id of the user the API key belongs to (GET /me), read once."""
-    known = app.extras.get("me_id")
-    if isinstance(known, int):
-        return known
-    body = await app.client.request("GET", "me")
-    users = body.get("users") if isinstance(body, dict) else None
-    if not isinstance(users, list) or not users or "id" not in users[0]:
+    if app.user.user_id is not None:
+        return app.user.user_id
+    try:
+        me = await ME.on(app.client).one()
+    except PaymoResponseError:
+        me = {}
+    if "id" not in me:
         raise ToolError("Could not tell who you are: Paymo's GET /me named no user.")
-    app.extras["me_id"] = user_id = int(users[0]["id"])
+    app.user.user_id = user_id = int(me["id"])
     return user_id
 
 
 async def running_timer(app: AppContext, user_id: int) -> dict[str, Any] | None:
     """The user's running timer (entries.md: `user_id=X and end_time=null`), if one runs."""
     where = build_where([Condition("user_id", "=", user_id), Condition("end_time", "=", None)])
-    found = await app.client.list("entries", "entries", where=where, limit=5)
+    found = await TIME_ENTRIES.on(app.client).list(where=where, limit=5)
     running = [e for e in found if not e.get("is_bulk") and e.get("end_time") is None]
     return running[0] if running else None
 
@@ -64,7 +66,7 @@ async def _start(args: StartTimer, app: AppContext, ctx: Context[Any, Any]) -> d
     if args.description is not None:
         body["description"] = args.description
     try:
-        entry = await app.client.create("entries", "entries", body)
+        entry = await TIME_ENTRIES.on(app.client).create(body)
     except PaymoConflictError:
         # Started elsewhere between the check and the create.
         running = await running_timer(app, me)
@@ -84,7 +86,7 @@ async def _stop(args: StopTimer, app: AppContext, ctx: Context[Any, Any]) -> dic
         if entry is None:
             raise ToolError("No timer is running for you; start_timer starts one.")
     else:
-        entry = await app.client.get("entries", "entries", args.entry_id)
+        entry = await TIME_ENTRIES.on(app.client).get(args.entry_id)
         if entry.get("is_bulk") or entry.get("end_time") is not None or not entry.get("start_time"):
             raise ToolError(f"entry_id: entry {args.entry_id} is not a running timer.")
     now = utc_now()
@@ -95,7 +97,7 @@ async def _stop(args: StopTimer, app: AppContext, ctx: Context[Any, Any]) -> dic
             f"Timer {entry['id']} has run {max(elapsed, 0)} s and Paymo keeps no entry under a minute: "
             "stop it later, or delete_time_entry it. It is still running."
         )
-    stopped = await app.client.update("entries", "entries", int(entry["id"]), {"end_time": now})
+    stopped = await TIME_ENTRIES.on(app.client).update(int(entry["id"]), {"end_time": now})
     return {"entry": stopped, "hours": round(int(stopped.get("duration") or elapsed) / 3600, 2)}
 
 
@@ -145,7 +147,7 @@ def _row(entry: LogEntry, me: int) -> dict[str, Any]:
 
 async def _log(args: LogTime, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
     me = await my_user_id(app)
-    tasks = await records_by_id(app.client, "tasks", {e.task_id for e in args.entries})
+    tasks = await records_by_id(app.client, TASKS, {e.task_id for e in args.entries})
     for n, entry in enumerate(args.entries):
         if entry.task_id not in tasks:
             raise ToolError(
@@ -166,7 +168,7 @@ async def _log(args: LogTime, app: AppContext, ctx: Context[Any, Any]) -> dict[s
     for entry, row in todo:
         body = {**row, **({"description": entry.description} if entry.description is not None else {})}
         try:
-            made = await app.client.create("entries", "entries", body)
+            made = await TIME_ENTRIES.on(app.client).create(body)
         except PaymoError as exc:
             done = ", ".join(str(r["id"]) for r in logged) or "none"
             raise ToolError(

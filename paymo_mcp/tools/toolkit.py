@@ -17,14 +17,15 @@ from typing import Annotated, Any, get_args, get_origin
 from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resolve import build_resolver_plans, find_resolved_parameters
-from mcp.server.mcpserver.tools.base import Tool
+from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from paymo_mcp.catalog.resources import ME
 from paymo_mcp.client import PaymoError
 from paymo_mcp.models.timezone import USER_TZ, needs_zone_to_read, zone
-from paymo_mcp.server.context import AppContext, app_context
+from paymo_mcp.tools.context import AppContext, app_context
 
 logger = logging.getLogger(__name__)
 
@@ -151,19 +152,15 @@ def parse_arguments(model: type[BaseModel], arguments: dict[str, Any]) -> BaseMo
 
 async def user_timezone(app: AppContext) -> tzinfo:
     """The Paymo user's time zone (`timezone` of GET /me), read once and kept for the server's life."""
-    known = app.extras.get("timezone")
-    if isinstance(known, tzinfo):
-        return known
+    if app.user.timezone is not None:
+        return app.user.timezone
     try:
-        body = await app.client.request("GET", "me")
+        me = await ME.on(app.client).one()
     except PaymoError as exc:
         raise ToolError(
             f"Could not read your Paymo time zone (GET /me) to place a time without an offset: {exc}"
         ) from None
-    users = body.get("users") if isinstance(body, dict) else None
-    me = users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
-    found = zone(me.get("timezone"))
-    app.extras["timezone"] = found
+    app.user.timezone = found = zone(me.get("timezone"))
     return found
 
 

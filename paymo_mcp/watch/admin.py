@@ -7,7 +7,7 @@ import sys
 
 import anyio
 
-from paymo_mcp.client import PaymoClient, PaymoError
+from paymo_mcp.client import PaymoError
 from paymo_mcp.config import Settings
 from paymo_mcp.watch.errors import WatchStoreError
 from paymo_mcp.watch.service import WatchService
@@ -20,7 +20,7 @@ async def _run(settings: Settings, action: str, hook_id: int | None) -> int:
     except WatchStoreError as exc:
         print(f"paymo-mcp: {exc}", file=sys.stderr)
         return 1
-    client = PaymoClient.from_settings(settings)
+    client = settings.paymo_client()
     try:
         async with client:
             service = WatchService(client, store, webhook_url=settings.webhook_url)

@@ -1,8 +1,11 @@
-"""The watchable resources: our name -> Paymo's model name (in hook events), endpoint and envelope key."""
+"""The watchable resources, derived from the catalog: our name -> Paymo's model name (in hook events),
+endpoint and envelope key."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from paymo_mcp.catalog.resources import RESOURCES
 
 
 @dataclass(frozen=True)
@@ -20,16 +23,11 @@ class WatchResource:
         return f"model.insert.{self.model}"
 
 
+# Every spec that offers `watch`, in catalog order.
 WATCH_RESOURCES: dict[str, WatchResource] = {
-    r.name: r
-    for r in (
-        WatchResource("tasks", "Task", "tasks", "tasks"),
-        WatchResource("tasklists", "Tasklist", "tasklists", "tasklists"),
-        WatchResource("projects", "Project", "projects", "projects"),
-        WatchResource("clients", "Client", "clients", "clients"),
-        WatchResource("invoices", "Invoice", "invoices", "invoices"),
-        WatchResource("time_entries", "Entry", "entries", "entries"),
-    )
+    spec.name: WatchResource(spec.name, spec.webhook_model, spec.path, spec.key)
+    for spec in RESOURCES
+    if spec.watchable
 }
 
 

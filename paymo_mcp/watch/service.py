@@ -21,6 +21,7 @@ from typing import Any
 import anyio
 from pydantic import SecretStr
 
+from paymo_mcp.catalog.resources import HOOKS
 from paymo_mcp.client import PaymoClient, PaymoError, PaymoNotFoundError
 from paymo_mcp.watch.errors import WatchInputError, WatchStoreError
 from paymo_mcp.watch.poller import FetchWhere, backfill, pages_after, poll_new
@@ -97,14 +98,14 @@ class WatchService:
         known = await self.store.get_hook_by_resource(res.name, target)
         if known is not None:
             try:
-                await self.client.get("hooks", "hooks", known.hook_id)
+                await HOOKS.on(self.client).get(known.hook_id)
                 return known
             except PaymoNotFoundError:
                 await self.store.delete_hook(known.hook_id)
         await self._delete_orphans(res, target)
         secret = secrets.token_urlsafe(32)
-        created = await self.client.create(
-            "hooks", "hooks", {"target_url": target, "event": res.insert_event, "secret": secret}
+        created = await HOOKS.on(self.client).create(
+            {"target_url": target, "event": res.insert_event, "secret": secret}
         )
         hook = HookRecord(res.name, int(created["id"]), res.insert_event, target, SecretStr(secret))
         await self.store.save_hook(hook)
@@ -113,10 +114,10 @@ class WatchService:
 
     async def _delete_orphans(self, res: WatchResource, target: str) -> None:
         ours = {h.hook_id for h in await self.store.list_hooks(res.name)}
-        for hook in await self.client.list("hooks", "hooks", limit=2500):
+        for hook in await HOOKS.on(self.client).list(limit=2500):
             same = hook.get("target_url") == target and hook.get("event") == res.insert_event
             if same and hook.get("id") not in ours:
-                await self.client.delete("hooks", int(hook["id"]))
+                await HOOKS.on(self.client).delete(int(hook["id"]))
 
     async def remove_hooks(self, hook_id: int | None = None) -> list[HookRecord]:
         """Delete our hooks (all, or one) in Paymo and in the store; returns those removed."""
@@ -125,7 +126,7 @@ class WatchService:
             if hook_id is not None and hook.hook_id != hook_id:
                 continue
             with suppress(PaymoNotFoundError):  # already gone in Paymo: forget it here too
-                await self.client.delete("hooks", hook.hook_id)
+                await HOOKS.on(self.client).delete(hook.hook_id)
             await self.store.delete_hook(hook.hook_id)
             removed.append(hook)
         return removed
@@ -141,7 +142,7 @@ class WatchService:
                 "target_url": hook.target_url,
             }
             try:
-                remote = await self.client.get("hooks", "hooks", hook.hook_id)
+                remote = await HOOKS.on(self.client).get(hook.hook_id)
                 row.update(live=True, last_status_code=remote.get("last_status_code"))
             except PaymoNotFoundError:
                 row["live"] = False

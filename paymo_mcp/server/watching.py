@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from functools import partial
 from typing import Any, cast
@@ -44,13 +44,18 @@ def watch_uri(resource: str) -> str:
 
 
 class _OpenOnUse:
-    """The store, opened on first use: webhook routes exist before the lifespan opens anything."""
+    """The store, opened on first use: webhook routes exist before the lifespan opens anything. Every
+    store method is async; the opening (a file check that reads it all) runs in a worker thread."""
 
     def __init__(self, hub: WatchHub) -> None:
         self._hub = hub
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._hub.store, name)
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            store = await self._hub.opened_store()
+            return await getattr(store, name)(*args, **kwargs)
+
+        return call
 
 
 class WatchHub:
@@ -76,6 +81,12 @@ class WatchHub:
                 self._store = cast(WatchStore, UnavailableStore(exc))
         return self._store
 
+    async def opened_store(self) -> WatchStore:
+        """The store, opened off the event loop the first time."""
+        if self._store is not None:
+            return self._store
+        return await anyio.to_thread.run_sync(lambda: self.store)
+
     @property
     def store_usable(self) -> bool:
         return not isinstance(self.store, UnavailableStore)
@@ -97,7 +108,7 @@ class WatchHub:
         registered in the background (no answer waits for Paymo's hooks endpoint), and the store
         pruned on a schedule."""
         # Opening checks the file (quick_check reads it all): in a thread, off the event loop.
-        store = await anyio.to_thread.run_sync(lambda: self.store)
+        store = await self.opened_store()
         service = WatchService(client, store, webhook_url=self.webhook_url)
         try:
             async with anyio.create_task_group() as serving:

@@ -14,14 +14,18 @@ import httpx
 import pytest
 from mcp import Client
 
+from paymo_mcp.catalog.toolsets import DEFAULT_TOOLSETS
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
-from paymo_mcp.watch import WATCH_RESOURCES
+from paymo_mcp.watch import WATCH_RESOURCES as ALL_WATCHED
 from tests.helpers import fault, settings_for
 from tests.servers import free_port
 from tests.test_watch_tools import api_log, make_tasks, take, watch_modes
 
 pytestmark = pytest.mark.anyio
+
+# Served by the default server (opt-in resources are watchable only with --toolsets).
+WATCH_RESOURCES = {n: r for n, r in ALL_WATCHED.items() if n in DEFAULT_TOOLSETS}
 
 
 class HeldHooks(httpx.AsyncBaseTransport):

@@ -14,13 +14,17 @@ import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
+from paymo_mcp.catalog.toolsets import DEFAULT_TOOLSETS
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
 from paymo_mcp.server.watching import WatchHub, watch_uri
-from paymo_mcp.watch import WATCH_RESOURCES
+from paymo_mcp.watch import WATCH_RESOURCES as ALL_WATCHED
 from tests.helpers import fails, settings_for
 
 pytestmark = pytest.mark.anyio
+
+# Served by the default server (opt-in resources are watchable only with --toolsets).
+WATCH_RESOURCES = {n: r for n, r in ALL_WATCHED.items() if n in DEFAULT_TOOLSETS}
 
 UNKNOWN = ["paymo://watch/users", "paymo://tasks/1", "paymo://watch/" + "t" * 600_000, "file:///etc/passwd"]
 

@@ -24,15 +24,20 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from paymo_mcp.catalog.resources import RESOURCES
+from paymo_mcp.catalog.toolsets import DEFAULT_TOOLSETS
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
 from paymo_mcp.server.http_app import build_http_app
 from paymo_mcp.server.watching import WatchHub
-from paymo_mcp.watch import WATCH_RESOURCES, open_store, sign
+from paymo_mcp.watch import WATCH_RESOURCES as ALL_WATCHED
+from paymo_mcp.watch import open_store, sign
 from tests.helpers import TRANSCRIPT, call, control, fails, paymo_env, settings_for
 from tests.servers import free_port, serving
 
 pytestmark = pytest.mark.anyio
+
+# Served by the default server (opt-in resources are watchable only with --toolsets).
+WATCH_RESOURCES = {n: r for n, r in ALL_WATCHED.items() if n in DEFAULT_TOOLSETS}
 
 
 @asynccontextmanager
@@ -138,9 +143,9 @@ async def test_filters_narrow_what_a_watcher_gets(fresh: SandboxServer, tmp_path
 
 
 async def test_every_resource_has_a_watch_tool_that_works(fresh: SandboxServer, tmp_path: Path) -> None:
-    assert {s.name for s in RESOURCES if s.watchable} == set(WATCH_RESOURCES)
+    assert {s.name for s in RESOURCES if s.watchable} == set(ALL_WATCHED)
     for spec in (s for s in RESOURCES if s.watchable):  # the watch table agrees with the declarations
-        assert (WATCH_RESOURCES[spec.name].path, WATCH_RESOURCES[spec.name].model) == (
+        assert (ALL_WATCHED[spec.name].path, ALL_WATCHED[spec.name].model) == (
             spec.path,
             spec.webhook_model,
         )

@@ -34,6 +34,10 @@ RESOURCE_TOOLS = {
     "clients": ("clients", "client"),
     "invoices": ("invoices", "invoice"),
     "time_entries": ("time_entries", "time_entry"),
+    # opt-in resources (served with --toolsets or all)
+    "comments": ("comments", "comment"),
+    "expenses": ("expenses", "expense"),
+    "milestones": ("milestones", "milestone"),
 }
 LOOKUP_TOOLS = {
     "get_me",

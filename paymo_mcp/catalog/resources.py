@@ -8,7 +8,7 @@ wrong-id hint follow from it.
 from __future__ import annotations
 
 from paymo_mcp.catalog.spec import Endpoint, ResourceSpec, names
-from paymo_mcp.models import clients, invoices, lookups, projects, tasklists, tasks, time_entries
+from paymo_mcp.models import clients, invoices, lookups, milestones, projects, tasklists, tasks, time_entries
 
 TASKS = ResourceSpec(
     name="tasks",
@@ -216,19 +216,26 @@ PROJECT_STATUSES = ResourceSpec(
     includes=("projects",),
     fields=names("id name active seq readonly created_on updated_on"),
 )
+# A full resource (opt-in toolset "milestones") that is also a get_lookup kind in the default server.
 MILESTONES = ResourceSpec(
     name="milestones",
+    search_fields=("name",),
     singular="milestone",
     noun="milestone",
     path="milestones",
     key="milestones",
-    toolset="lookups",
-    operations=(),
+    webhook_model="Milestone",
+    read=milestones.Milestone,
+    create=milestones.MilestoneCreate,
+    update=milestones.MilestoneUpdate,
+    filters=milestones.MilestoneFilters,
+    opt_in=True,
     lookup_kind=True,
     ids_for="milestone_id",
-    read=lookups.Milestone,
-    filters=lookups.MilestoneFilters,
+    find_hint="or get_lookup kind=milestones",
     includes=("project", "user", "tasklists"),
+    hint="Ids: list_projects, list_users, list_tasklists.",
+    watch_filters=("project_id", "user_id"),
     fields=names(
         "id name project_id user_id due_date send_reminder reminder_sent complete linked_tasklists "
         "created_on updated_on"

@@ -1,4 +1,4 @@
-"""Read-only lookups that give the typed tools their ids: users, statuses, templates, milestones."""
+"""Read-only lookups that give the typed tools their ids: users, statuses, templates."""
 
 from __future__ import annotations
 
@@ -44,15 +44,3 @@ class NoFilters(ListFilters):
 class InvoiceTemplate(ReadModel):
     name: str | None = None
     is_default: bool | None = None
-
-
-class Milestone(ReadModel):
-    name: str | None = None
-    project_id: int | None = None
-    due_date: str | None = None
-
-
-class MilestoneFilters(ListFilters):
-    project_id: Id | None = Field(None, description="Only milestones of this project.")
-    user_id: Id | None = Field(None, description="Only milestones this user is responsible for.")
-    complete: bool | None = Field(None, description="true: completed only; false: open only.")

@@ -20,7 +20,7 @@ from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import MCPError
 from pydantic import SecretStr, ValidationError
 
-from paymo_mcp.config import TOOLSETS, Settings, parse_toolsets
+from paymo_mcp.config import DEFAULT_TOOLSETS, TOOLSETS, Settings, parse_toolsets
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
 from tests.helpers import TRANSCRIPT, control, fails, paymo_env, settings_for
@@ -101,7 +101,7 @@ async def test_read_only_registers_no_writing_tool_and_api_call_allows_only_get(
     async with spawned(args, paymo_env(fresh, **extra)) as client:
         tools = (await client.list_tools()).tools
         names = {t.name for t in tools}
-        assert names == expected_tools(TOOLSETS, read_only=True)
+        assert names == expected_tools(DEFAULT_TOOLSETS, read_only=True)
         assert not [n for n in names if n.startswith(WRITE_PREFIXES)]
         api_call = next(t for t in tools if t.name == "api_call")
         assert api_call.input_schema["properties"]["method"]["enum"] == ["GET"]

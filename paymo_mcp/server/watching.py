@@ -24,6 +24,7 @@ from mcp.server.subscriptions import InMemorySubscriptionBus, ResourceUpdated
 from mcp.shared.exceptions import MCPError
 from starlette.routing import BaseRoute
 
+from paymo_mcp.catalog.resources import BY_NAME
 from paymo_mcp.client import PaymoClient
 from paymo_mcp.config import Settings
 from paymo_mcp.tools.context import app_context
@@ -64,7 +65,8 @@ class WatchHub:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.bus = InMemorySubscriptionBus()
-        self.resources = [r for r in WATCH_RESOURCES if r in settings.toolsets]
+        # The watchable resources whose toolset this server serves.
+        self.resources = [r for r in WATCH_RESOURCES if BY_NAME[r].toolset in settings.toolsets]
         self._store: WatchStore | None = None
         # Per client connection (held weakly: it drops out when the connection ends), the watch URIs
         # it subscribed to with `resources/subscribe`: at most one per watch resource.

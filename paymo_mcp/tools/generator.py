@@ -324,8 +324,12 @@ class ResourceTools:
                 record = await app.client.get(spec.path, spec.key, record_id)
             except PaymoError:
                 return None  # e.g. not found: the delete itself reports it
-            # What a person knows the record by: a name, an invoice's number, an entry's description.
-            named = [record.get(k) for k in ("name", "number", "description")]
+            # What a person knows the record by: a name, an invoice's number, an entry's description,
+            # a comment's text (its first 60 characters).
+            content = record.get("content")
+            if isinstance(content, str) and len(content) > 60:
+                content = content[:57] + "..."
+            named = [record.get(k) for k in ("name", "number", "description")] + [content]
             label = next((f" {v!r}" for v in named if isinstance(v, str) and v.strip()), "")
             return f"Delete {spec.noun} {record_id}{label}?{cascade} This cannot be undone."
 

@@ -8,7 +8,17 @@ wrong-id hint follow from it.
 from __future__ import annotations
 
 from paymo_mcp.catalog.spec import Endpoint, ResourceSpec, names
-from paymo_mcp.models import clients, invoices, lookups, milestones, projects, tasklists, tasks, time_entries
+from paymo_mcp.models import (
+    clients,
+    comments,
+    invoices,
+    lookups,
+    milestones,
+    projects,
+    tasklists,
+    tasks,
+    time_entries,
+)
 
 TASKS = ResourceSpec(
     name="tasks",
@@ -163,6 +173,27 @@ TIME_ENTRIES = ResourceSpec(
     ),
 )
 
+COMMENTS = ResourceSpec(
+    name="comments",
+    search_fields=("content",),
+    singular="comment",
+    noun="comment",
+    path="comments",
+    key="comments",
+    webhook_model="Comment",
+    read=comments.Comment,
+    create=comments.CommentCreate,
+    update=comments.CommentUpdate,
+    filters=comments.CommentFilters,
+    includes=("thread", "user", "project", "files"),
+    toolset="comments",
+    opt_in=True,
+    cascade="its attached files",
+    hint="A task's comments, with ids: get_task include=['thread.comments'].",
+    watch_filters=("thread_id",),
+    fields=names("id content thread_id user_id created_on updated_on"),
+)
+
 # -- lookups: where the ids the typed tools ask for come from (toolset "lookups") ---------------
 
 USERS = ResourceSpec(
@@ -264,6 +295,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
     CLIENTS,
     INVOICES,
     TIME_ENTRIES,
+    COMMENTS,
     USERS,
     WORKFLOW_STATUSES,
     PROJECT_STATUSES,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from paymo_mcp.sandbox.resources.clients import CLIENTS
+from paymo_mcp.sandbox.resources.comments import COMMENTS, THREADS
 from paymo_mcp.sandbox.resources.entries import ENTRIES
 from paymo_mcp.sandbox.resources.hooks import HOOKS
 from paymo_mcp.sandbox.resources.invoices import INVOICE_ITEMS, INVOICE_PAYMENTS, INVOICES
@@ -10,14 +11,12 @@ from paymo_mcp.sandbox.resources.invoicetemplates import INVOICE_TEMPLATES, INVO
 from paymo_mcp.sandbox.resources.milestones import MILESTONES
 from paymo_mcp.sandbox.resources.others import (
     CLIENT_CONTACTS,
-    COMMENTS,
     DISCUSSIONS,
     EXPENSES,
     FILES,
     RECURRING_PROFILES,
     REPORTS,
     SUBTASKS,
-    THREADS,
 )
 from paymo_mcp.sandbox.resources.projects import PROJECTS
 from paymo_mcp.sandbox.resources.projectstatuses import PROJECT_STATUSES

@@ -1,5 +1,5 @@
-"""The records the six main resources point at, kept simple: subtasks, comments and threads, discussions,
-files (no uploads), client contacts, expenses, reports (stored, not computed) and recurring profiles."""
+"""The records the six main resources point at, kept simple: subtasks, discussions, files (no uploads),
+client contacts, expenses, reports (stored, not computed) and recurring profiles."""
 
 from __future__ import annotations
 
@@ -18,11 +18,9 @@ from paymo_mcp.sandbox.schema import (
     Record,
     Resource,
     Text,
-    children,
     one,
     parent,
 )
-from paymo_mcp.sandbox.values import Kind, coerce
 
 
 class SubtaskBehaviour(Behaviour):
@@ -63,55 +61,6 @@ SUBTASKS = Resource(
         parent("user", "users", "user_id"),
     ),
     behaviour=SubtaskBehaviour(),
-)
-
-_THREAD_TARGETS = (("task_id", "tasks"), ("discussion_id", "discussions"), ("file_id", "files"))
-
-THREADS = Resource(
-    name="threads",
-    fields=(Int("project_id"), Int("discussion_id"), Int("task_id"), Int("file_id")),
-    relations=(
-        parent("project", "projects", "project_id"),
-        parent("discussion", "discussions", "discussion_id"),
-        parent("task", "tasks", "task_id"),
-        parent("file", "files", "file_id"),
-        children("comments", "comments", "thread_id"),
-    ),
-    cascade=("comments",),
-    methods=frozenset({"list", "get", "delete"}),
-)
-
-
-class CommentBehaviour(Behaviour):
-    def before_create(self, ctx: Ctx, values: Record, body: Record) -> None:
-        """A comment goes into a thread; naming a task, discussion or file finds or starts its thread."""
-        values["user_id"] = ctx.user_id or None
-        if values.get("thread_id") is not None:
-            ctx.ref("threads", "thread_id", values["thread_id"])
-            return
-        for field, resource in _THREAD_TARGETS:
-            if body.get(field) is not None:
-                target = ctx.ref(resource, field, coerce(Kind.INT, field, body[field]))
-                found = ctx.find("threads", f"t.{field} = ?", [target["id"]])
-                thread = (
-                    found[0] if found else ctx.insert("threads", {field: target["id"], **_project(target)})
-                )
-                values["thread_id"] = thread["id"]
-                return
-        raise bad_request("Missing required params: thread_id or task_id or discussion_id or file_id")
-
-
-def _project(target: Record) -> Record:
-    return {"project_id": target.get("project_id")}
-
-
-COMMENTS = Resource(
-    name="comments",
-    model="Comment",
-    required=("content", "thread_id or task_id or discussion_id or file_id"),
-    fields=(Text("content"), Int("thread_id"), Int("user_id", writable=False)),
-    relations=(parent("thread", "threads", "thread_id"), parent("user", "users", "user_id")),
-    behaviour=CommentBehaviour(),
 )
 
 

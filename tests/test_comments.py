@@ -103,7 +103,8 @@ async def test_note_on_a_task_get_list_update_then_delete_after_confirming(
         error = await fails(mcp, "get_comment", {"id": note["id"]})
         assert "404" in error and "find ids with list_comments" in error
     assert user.messages == [
-        f"Delete comment {note['id']}? Also deletes its attached files. This cannot be undone."
+        f"Delete comment {note['id']} 'Reviewed: ship it'? Also deletes its attached files. "
+        "This cannot be undone."
     ]
 
 

@@ -146,7 +146,7 @@ class _Backend:
             "api_key": SecretStr(self.sandbox.api_key),
             "sandbox": True,
         }
-        if not (args.state_dir or os.environ.get("PAYMO_STATE_DIR")):
+        if "state_dir" not in self.settings.model_fields_set:  # neither --state-dir nor PAYMO_STATE_DIR
             # The sandbox starts fresh each run, so its watch state must too.
             self._state_dir = tempfile.TemporaryDirectory(
                 prefix="paymo-mcp-sandbox-", ignore_cleanup_errors=True

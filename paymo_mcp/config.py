@@ -1,14 +1,23 @@
-"""Settings from the environment and command-line flags; secrets are SecretStr and never printed."""
+"""Settings from the environment and command-line flags; secrets are SecretStr and never printed.
+
+Each setting is a field of `Settings` (pydantic-settings), which names its variable (validation_alias)
+and says what it means (description): the one place a PAYMO_* variable is declared and documented,
+and the README's table of variables is checked against it. A variable's text is read by the field's
+own validator, and a refused value is reported by pydantic under that variable's name.
+"""
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Annotated, Any, get_args
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from paymo_mcp.catalog.toolsets import DEFAULT_TOOLSETS, PRESETS, TOOLSETS
 from paymo_mcp.client.paymo import DEFAULT_BASE_URL, PaymoClient
@@ -30,69 +39,147 @@ TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 
 
-def parse_flag(variable: str, value: str) -> bool:
-    """A boolean setting: exactly one of TRUE_WORDS or FALSE_WORDS (any case, spaces around ignored).
+def parse_yes_no(text: str) -> bool:
+    """A yes/no variable: exactly one of TRUE_WORDS or FALSE_WORDS (any case, spaces around ignored).
 
     Anything else (`y`, `enabled`, `2`, `1;`) is refused: a typo in PAYMO_READ_ONLY must not give a
     server that writes.
     """
-    word = value.strip().lower()
+    word = text.strip().lower()
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ValueError(
-        f"{variable}={value!r} is not a yes/no value; use {'/'.join(TRUE_WORDS)} or {'/'.join(FALSE_WORDS)}"
+    raise ValueError(f"{text!r} is not a yes/no value; use {'/'.join(TRUE_WORDS)} or {'/'.join(FALSE_WORDS)}")
+
+
+def parse_toolsets(raw: str) -> tuple[str, ...]:
+    """`tasks,invoices` -> ("tasks", "invoices"); `all` -> every toolset (the opt-in ones too); a
+    preset (`timesheet`, `pm`, `billing`) stands for its toolsets and mixes with others (`pm,invoices`);
+    unknown names are an error.
+    The result keeps TOOLSETS' order, each once."""
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    if not names or names == ["all"]:
+        return TOOLSETS
+    unknown = [n for n in names if n not in TOOLSETS and n not in PRESETS]
+    if unknown:
+        raise ValueError(
+            f"unknown toolset(s) {', '.join(unknown)}; choose from {', '.join(TOOLSETS)}, "
+            f"or a preset: {', '.join(PRESETS)}"
+        )
+    wanted = {t for n in names for t in PRESETS.get(n, (n,))}
+    return tuple(t for t in TOOLSETS if t in wanted)
+
+
+def _from_text(read: Callable[[str], object]) -> BeforeValidator:
+    """Reads a variable's text with `read`; a value given in code or by a flag is taken as it is."""
+    return BeforeValidator(lambda value: read(value) if isinstance(value, str) else value)
+
+
+def _number(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    def read(text: str) -> int | float:
+        try:
+            number: int | float = kind(text.strip())
+        except ValueError:
+            raise ValueError(f"{text!r} is not {'a whole number' if kind is int else 'a number'}") from None
+        if not math.isfinite(number):
+            raise ValueError(f"{text!r} is not a finite number")
+        return number
+
+    return read
+
+
+YesNo = _from_text(parse_yes_no)
+YesMeansNo = _from_text(lambda text: not parse_yes_no(text))  # PAYMO_NO_CONFIRM=1: confirm_deletes False
+Number = _from_text(_number(float))
+WholeNumber = _from_text(_number(int))
+ToolsetList = _from_text(parse_toolsets)
+
+
+class Settings(BaseSettings):
+    """Everything the server needs to know: from PAYMO_* variables and flags (`from_env`), or in code.
+
+    Built in code (`Settings(api_key=...)`) it is exactly what it is given: no variable, `.env` file
+    or secrets directory is read behind the caller's back.
+    """
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    api_key: SecretStr | None = Field(
+        None,
+        validation_alias="PAYMO_API_KEY",
+        description="the API key (sent as the Basic-auth user name; never printed or logged)",
     )
+    password: SecretStr = Field(
+        SecretStr("X"),
+        validation_alias="PAYMO_PASSWORD",
+        description="Basic-auth password, default `X` (Paymo ignores it for API keys)",
+    )
+    base_url: str = Field(
+        DEFAULT_BASE_URL, validation_alias="PAYMO_BASE_URL", description=f"default `{DEFAULT_BASE_URL}`"
+    )
+    timeout_s: Annotated[float, Number] = Field(
+        30.0, gt=0, validation_alias="PAYMO_TIMEOUT", description="per-request timeout in seconds, default 30"
+    )
+    max_tries: Annotated[int, WholeNumber] = Field(
+        4,
+        ge=1,
+        le=10,
+        validation_alias="PAYMO_MAX_TRIES",
+        description="tries per request (1 to 10, default 4) when Paymo throttles it or it fails on the way",
+    )
+    retry_budget_s: float = Field(
+        30.0, gt=0, description="the most seconds a request's retries may take (no variable)"
+    )
+    read_only: Annotated[bool, YesNo] = Field(
+        False,
+        validation_alias="PAYMO_READ_ONLY",
+        description="only list/get tools; `api_call` allows GET only",
+    )
+    toolsets: Annotated[tuple[str, ...], ToolsetList] = Field(
+        DEFAULT_TOOLSETS,
+        validation_alias="PAYMO_TOOLSETS",
+        description="e.g. `tasks,time_entries,lookups`, or a role preset (below; default: all)",
+    )
+    confirm_deletes: Annotated[bool, YesMeansNo] = Field(
+        True,
+        validation_alias="PAYMO_NO_CONFIRM",
+        description="deletes do not ask the user to confirm (agents)",
+    )
+    state_dir: Path = Field(
+        default_factory=default_state_dir,
+        validation_alias="PAYMO_STATE_DIR",
+        description="where watch cursors, events and hook records live (SQLite)",
+    )
+    webhook_url: str | None = Field(
+        None,
+        validation_alias="PAYMO_WEBHOOK_URL",
+        description="public URL Paymo can call: turns watches instant",
+    )
+    webhook_port: Annotated[int | None, WholeNumber] = Field(
+        None,
+        ge=0,
+        le=65535,
+        validation_alias="PAYMO_WEBHOOK_PORT",
+        description="on stdio: the port of the local webhook listener that `PAYMO_WEBHOOK_URL` reaches",
+    )
+    webhook_host: str = Field(
+        "127.0.0.1",
+        validation_alias="PAYMO_WEBHOOK_HOST",
+        description="on stdio: the address the webhook listener binds, default `127.0.0.1`",
+    )
+    sandbox: bool = Field(False, description="served against the embedded sandbox (`--sandbox`; no variable)")
 
-
-def _number(variable: str, value: str, kind: type[int] | type[float]) -> int | float:
-    try:
-        number: int | float = kind(value.strip())
-    except ValueError:
-        what = "a whole number" if kind is int else "a number"
-        raise ValueError(f"{variable}={value!r} is not {what}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{variable}={value!r} is not a finite number")
-    return number
-
-
-# Settings field -> the variable that sets it, for naming the variable when its value is refused.
-ENV_NAMES = {
-    "api_key": "PAYMO_API_KEY",
-    "password": "PAYMO_PASSWORD",
-    "base_url": "PAYMO_BASE_URL",
-    "timeout_s": "PAYMO_TIMEOUT",
-    "max_tries": "PAYMO_MAX_TRIES",
-    "read_only": "PAYMO_READ_ONLY",
-    "toolsets": "PAYMO_TOOLSETS",
-    "confirm_deletes": "PAYMO_NO_CONFIRM",
-    "state_dir": "PAYMO_STATE_DIR",
-    "webhook_url": "PAYMO_WEBHOOK_URL",
-    "webhook_port": "PAYMO_WEBHOOK_PORT",
-    "webhook_host": "PAYMO_WEBHOOK_HOST",
-}
-
-
-class Settings(BaseModel):
-    """Everything the server needs to know, from env (PAYMO_*) and flags."""
-
-    model_config = ConfigDict(frozen=True)
-
-    api_key: SecretStr | None = None
-    password: SecretStr = SecretStr("X")
-    base_url: str = DEFAULT_BASE_URL
-    timeout_s: float = Field(30.0, gt=0)
-    max_tries: int = Field(4, ge=1, le=10)
-    retry_budget_s: float = Field(30.0, gt=0)
-    read_only: bool = False
-    toolsets: tuple[str, ...] = DEFAULT_TOOLSETS
-    confirm_deletes: bool = True
-    state_dir: Path = Field(default_factory=default_state_dir)
-    webhook_url: str | None = None  # public base URL Paymo calls; /webhooks/paymo/<resource> is appended
-    webhook_port: int | None = Field(None, ge=0, le=65535)  # stdio: where the webhook listener listens
-    webhook_host: str = "127.0.0.1"
-    sandbox: bool = False
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)  # the environment is read by from_env, and only there
 
     def paymo_client(self, transport: httpx.AsyncBaseTransport | None = None) -> PaymoClient:
         """The client these settings describe (key, password, base URL, timeout, retries)."""
@@ -118,66 +205,55 @@ class Settings(BaseModel):
         """Read PAYMO_* variables; explicit overrides (from flags) win when not None.
 
         A variable set to the empty string counts as unset. A value that cannot be used raises
-        ValueError naming the variable, in one line.
+        ValueError naming the variable (or the field, for a flag), in one line; a refused variable
+        is refused even when a flag overrides it. `model_fields_set` is what was set either way.
         """
-        env = os.environ if env is None else env
-        values: dict[str, object] = {}
-        for field, variable in ENV_NAMES.items():
-            raw = env.get(variable)
-            if raw:
-                values[field] = _from_text(field, variable, raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        variables = Variables(cls, os.environ if env is None else env)()
+        flags = {name: value for name, value in overrides.items() if value is not None}
         try:
-            return cls.model_validate(values)
+            settings = cls.model_validate(variables)
+            if not flags:
+                return settings
+            return cls.model_validate(settings.model_dump(include=settings.model_fields_set) | flags)
         except ValidationError as exc:
-            raise ValueError(_one_line(exc, values, overrides)) from None
+            raise ValueError(_one_line(exc)) from None
 
 
-def _from_text(field: str, variable: str, raw: str) -> object:
-    """The Settings value of one variable's text."""
-    if field in ("api_key", "password"):
-        return SecretStr(raw)
-    if field == "read_only":
-        return parse_flag(variable, raw)
-    if field == "confirm_deletes":
-        return not parse_flag(variable, raw)
-    if field == "timeout_s":
-        return _number(variable, raw, float)
-    if field in ("max_tries", "webhook_port"):
-        return _number(variable, raw, int)
-    if field == "toolsets":
-        try:
-            return parse_toolsets(raw)
-        except ValueError as exc:
-            raise ValueError(f"{variable}: {exc}") from None
-    if field == "state_dir":
-        return Path(raw)
-    return raw
+class Variables(PydanticBaseSettingsSource):
+    """The settings an environment gives: each field's variable (its validation_alias) that is set
+    and not empty, by the variable's name, as text. Fields without a variable are not read."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.environ = environ
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        variable = field.validation_alias
+        text = self.environ.get(variable) if isinstance(variable, str) else None
+        return text or None, str(variable), False
+
+    def __call__(self) -> dict[str, Any]:
+        found = (self.get_field_value(field, name) for name, field in self.settings_cls.model_fields.items())
+        return {variable: text for text, variable, _ in found if text is not None}
 
 
-def _one_line(exc: ValidationError, values: Mapping[str, object], overrides: Mapping[str, object]) -> str:
-    """The first refused setting, named as the user set it: the variable, or the field for a flag."""
+# Each PAYMO_* variable Settings reads -> its field, whose description documents it (derived, not declared
+# a second time).
+VARIABLES = {
+    field.validation_alias: name
+    for name, field in Settings.model_fields.items()
+    if isinstance(field.validation_alias, str)
+}
+
+
+def _one_line(exc: ValidationError) -> str:
+    """The first refused setting, named as it was given: the variable, or the field for a flag; the
+    value is shown unless it is a secret."""
     error = exc.errors(include_url=False)[0]
-    field = str(error["loc"][0]) if error["loc"] else "settings"
-    from_env = field in ENV_NAMES and overrides.get(field) is None
-    name = ENV_NAMES[field] if from_env else field
-    shown = "" if field in ("api_key", "password") else f"={values.get(field)!r}"
+    name = str(error["loc"][0]) if error["loc"] else "settings"
+    if error["type"] == "value_error":  # a reader above: its message shows the text it refused
+        return f"{name}: {error['ctx']['error']}"
+    field = Settings.model_fields.get(VARIABLES.get(name, name))
+    secret = field is not None and SecretStr in (field.annotation, *get_args(field.annotation))
+    shown = "" if secret else f"={error['input']!r}"
     return f"{name}{shown}: {error['msg']}"
-
-
-def parse_toolsets(raw: str) -> tuple[str, ...]:
-    """`tasks,invoices` -> ("tasks", "invoices"); `all` -> every toolset (the opt-in ones too); a
-    preset (`timesheet`, `pm`, `billing`) stands for its toolsets and mixes with others (`pm,invoices`);
-    unknown names are an error.
-    The result keeps TOOLSETS' order, each once."""
-    names = [n.strip() for n in raw.split(",") if n.strip()]
-    if not names or names == ["all"]:
-        return TOOLSETS
-    unknown = [n for n in names if n not in TOOLSETS and n not in PRESETS]
-    if unknown:
-        raise ValueError(
-            f"unknown toolset(s) {', '.join(unknown)}; choose from {', '.join(TOOLSETS)}, "
-            f"or a preset: {', '.join(PRESETS)}"
-        )
-    wanted = {t for n in names for t in PRESETS.get(n, (n,))}
-    return tuple(t for t in TOOLSETS if t in wanted)

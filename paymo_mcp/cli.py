@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from paymo_mcp import __version__
+from paymo_mcp.catalog.toolsets import DEFAULT_TOOLSETS, OPT_IN, PRESETS
 from paymo_mcp.config import Settings, parse_toolsets
 
 logger = logging.getLogger("paymo_mcp")
@@ -70,8 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--read-only", action="store_true", default=None, help="no create/update/delete tools")
     p.add_argument(
         "--toolsets",
-        help="comma list of toolsets (tasks,tasklists,projects,clients,invoices,time_entries,timers,payments,"
-        "lookups,api) or presets (timesheet,pm,billing)",
+        help=f"comma list of toolsets ({','.join(DEFAULT_TOOLSETS)}; opt-in: {','.join(sorted(OPT_IN))}; "
+        f"all) or presets ({','.join(PRESETS)})",
     )
     p.add_argument("--no-confirm", action="store_true", help="do not ask the user to confirm deletes")
     p.add_argument("--state-dir", type=Path, help="where watch cursors and events live (PAYMO_STATE_DIR)")

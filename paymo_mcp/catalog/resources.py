@@ -8,7 +8,7 @@ wrong-id hint follow from it.
 from __future__ import annotations
 
 from paymo_mcp.catalog.spec import Endpoint, ResourceSpec, names
-from paymo_mcp.models import clients, invoices, lookups, projects, tasklists, tasks, time_entries
+from paymo_mcp.models import clients, expenses, invoices, lookups, projects, tasklists, tasks, time_entries
 
 TASKS = ResourceSpec(
     name="tasks",
@@ -163,6 +163,29 @@ TIME_ENTRIES = ResourceSpec(
     ),
 )
 
+EXPENSES = ResourceSpec(
+    name="expenses",
+    search_fields=("notes",),
+    singular="expense",
+    noun="expense",
+    path="expenses",
+    key="expenses",
+    webhook_model="Expense",
+    toolset="expenses",
+    opt_in=True,
+    read=expenses.Expense,
+    create=expenses.ExpenseCreate,
+    update=expenses.ExpenseUpdate,
+    filters=expenses.ExpenseFilters,
+    includes=("client", "project", "user", "invoiceitems"),
+    hint="Ids: list_clients, list_projects, list_users. To bill one: a create_invoice line's expense_id.",
+    watch_filters=("client_id", "project_id"),
+    fields=names(
+        "id client_id project_id user_id amount currency date notes invoiced invoice_item_id tags file "
+        "created_on updated_on"
+    ),
+)
+
 # -- lookups: where the ids the typed tools ask for come from (toolset "lookups") ---------------
 
 USERS = ResourceSpec(
@@ -257,6 +280,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
     CLIENTS,
     INVOICES,
     TIME_ENTRIES,
+    EXPENSES,
     USERS,
     WORKFLOW_STATUSES,
     PROJECT_STATUSES,

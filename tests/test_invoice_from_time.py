@@ -351,3 +351,133 @@ async def test_a_day_logged_entry_is_invoiced_on_its_own_day_west_of_utc(
         {"client_id": 1, "start": "2026-12-07", "end": "2026-12-07", "dry_run": True},
     )
     assert [e for line in preview["invoice"]["items"] for e in line["entries"]] == [logged]
+
+
+# -- expenses (include_expenses) ----------------------------------------------------------------
+#
+# The umbrella's expenses, added in Paymo (the expense tools are opt-in; the invoice tool is not):
+#   Train    120.50 USD on 03-02 (the range's first day)     in
+#   Hotel    310.00 USD on 03-08 (its last day)             in
+#   Taxi      25.00 USD on 03-01, Lunch 18.00 USD on 03-09  outside the range
+#   Fee      200.00 EUR on 03-05                            another currency: left out, said so
+#   Parking   12.00 USD on 03-04, marked invoiced by hand   already billed
+# and Acme's 50.00 USD on 03-04 (another client).
+# With tax 2.5 % on the time only (the company does not tax expenses, Paymo's usual setting):
+#   subtotal 585.00 + 430.50 = 1015.50; tax 14.63; total 1030.13
+
+
+def paymo_post(sandbox: SandboxServer, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Create a record straight in the sandbox, as someone using Paymo's web app would."""
+    response = httpx.post(sandbox.base_url + path, json=body, auth=(sandbox.api_key, "X"))
+    response.raise_for_status()
+    record: dict[str, Any] = response.json()[path][0]
+    return record
+
+
+def umbrella_expenses(sandbox: SandboxServer, client_id: int) -> dict[str, int]:
+    def spend(who: int, notes: str, amount: float, day: str, currency: str = "USD") -> int:
+        body = {"client_id": who, "notes": notes, "amount": amount, "date": f"2026-03-{day}"}
+        return int(paymo_post(sandbox, "expenses", {**body, "currency": currency})["id"])
+
+    ids = {
+        "train": spend(client_id, "Train", 120.50, "02"),
+        "hotel": spend(client_id, "Hotel", 310, "08"),
+        "taxi": spend(client_id, "Taxi", 25, "01"),
+        "lunch": spend(client_id, "Lunch", 18, "09"),
+        "fee": spend(client_id, "Fee", 200, "05", "EUR"),
+        "parking": spend(client_id, "Parking", 12, "04"),
+        "acme": spend(1, "Acme's", 50, "04"),
+    }
+    paymo_put(sandbox, f"expenses/{ids['parking']}", {"invoiced": True})
+    return ids
+
+
+def expense(sandbox: SandboxServer, expense_id: int) -> dict[str, Any]:
+    response = httpx.get(f"{sandbox.base_url}expenses/{expense_id}", auth=(sandbox.api_key, "X"))
+    response.raise_for_status()
+    record: dict[str, Any] = response.json()["expenses"][0]
+    return record
+
+
+async def test_dry_run_with_expenses_adds_a_line_per_unbilled_expense_of_the_range(
+    mcp: Client, fresh: SandboxServer
+) -> None:
+    ids = await umbrella(mcp)
+    spent = umbrella_expenses(fresh, ids["client"])
+    args = {"client_id": ids["client"], **WEEK, "tax": 2.5, "dry_run": True}
+    preview = await call(mcp, "create_invoice_from_time", {**args, "include_expenses": True})
+    invoice = preview["invoice"]
+    assert [(i["item"], i["price_unit"], i["quantity"]) for i in invoice["items"]] == [
+        *BY_TASK,
+        ("Train", 120.5, 1),
+        ("Hotel", 310.0, 1),
+    ]
+    lines = invoice["items"][3:]
+    assert [(i["expense_id"], i["apply_tax"], i["description"]) for i in lines] == [
+        (spent["train"], False, "Expense of 2026-03-02"),
+        (spent["hotel"], False, "Expense of 2026-03-08"),
+    ]
+    assert (invoice["subtotal"], invoice["tax_amount"], invoice["total"]) == (1015.50, 14.63, 1030.13)
+    assert (preview["expenses"], preview["hours"]) == (2, 6.5)
+    assert preview["note"] == f"Expenses {spent['fee']} are in another currency than USD: left out."
+    # Without the argument the invoice is the time alone, and the answer does not speak of expenses.
+    plain = await call(mcp, "create_invoice_from_time", args)
+    assert [i["item"] for i in plain["invoice"]["items"]] == [name for name, _, _ in BY_TASK]
+    assert "expenses" not in plain and "note" not in plain
+    # Nothing was written.
+    assert all(expense(fresh, e)["invoiced"] is False for name, e in spent.items() if name != "parking")
+
+
+async def test_expenses_are_billed_by_their_line_and_a_second_call_does_not_bill_them_again(
+    mcp: Client, fresh: SandboxServer
+) -> None:
+    ids = await umbrella(mcp)
+    spent = umbrella_expenses(fresh, ids["client"])
+    made = await call(
+        mcp, "create_invoice_from_time", {"client_id": ids["client"], **WEEK, "include_expenses": True}
+    )
+    assert made["expenses"] == 2
+    stored = await call(mcp, "get_invoice", {"id": made["invoice"]["id"], "include": ["invoiceitems"]})
+    by_expense = {i["expense_id"]: i for i in stored["invoiceitems"] if i["expense_id"] is not None}
+    assert set(by_expense) == {spent["train"], spent["hotel"]}
+    assert stored["total"] == 585.00 + 430.50
+    for name in ("train", "hotel"):  # Paymo marks them invoiced, linked to their own line
+        billed = expense(fresh, spent[name])
+        assert (billed["invoiced"], billed["invoice_item_id"]) == (True, by_expense[spent[name]]["id"])
+    for name in ("taxi", "lunch", "fee", "acme"):
+        assert (expense(fresh, spent[name])["invoiced"], expense(fresh, spent[name])["invoice_item_id"]) == (
+            False,
+            None,
+        )
+    count = await invoice_count(mcp)
+    again = await fails(
+        mcp, "create_invoice_from_time", {"client_id": ids["client"], **WEEK, "include_expenses": True}
+    )
+    assert "expenses are in EUR, not USD; pass currency=EUR to bill them" in again
+    # In euros, only the fee is left; after that nothing at all.
+    euros = {"client_id": ids["client"], **WEEK, "include_expenses": True, "currency": "EUR"}
+    fee = await call(mcp, "create_invoice_from_time", euros)
+    assert [(i["item"], i["expense_id"]) for i in fee["invoice"]["invoiceitems"]] == [("Fee", spent["fee"])]
+    assert (fee["expenses"], fee["hours"], fee["invoice"]["total"]) == (1, 0, 200.00)
+    nothing = await fails(mcp, "create_invoice_from_time", euros)
+    assert f"No billable unbilled time or unbilled expenses for client {ids['client']}" in nothing
+    assert await invoice_count(mcp) == count + 1
+
+
+async def test_a_client_with_expenses_and_no_time_gets_an_invoice_of_its_expenses(
+    mcp: Client, fresh: SandboxServer
+) -> None:
+    client = await call(mcp, "create_client", {"name": "Stark Travel"})
+    nothing = await fails(
+        mcp, "create_invoice_from_time", {"client_id": client["id"], "include_expenses": True}
+    )
+    assert f"No unbilled time or expenses for client {client['id']} at any date" in nothing
+    paymo_put(fresh, "company", {"apply_tax_to_expenses": "1"})  # this company taxes expenses
+    spent = paymo_post(fresh, "expenses", {"client_id": client["id"], "amount": 99.99, "currency": "USD"})
+    made = await call(
+        mcp, "create_invoice_from_time", {"client_id": client["id"], "include_expenses": True, "tax": 10}
+    )
+    (line,) = made["invoice"]["invoiceitems"]
+    assert (line["expense_id"], line["price_unit"], line["apply_tax"]) == (spent["id"], 99.99, True)
+    assert (made["invoice"]["subtotal"], made["invoice"]["total"]) == (99.99, 109.99)
+    assert expense(fresh, spent["id"])["invoiced"] is True

@@ -11,6 +11,7 @@ from paymo_mcp.catalog.spec import Endpoint, ResourceSpec, names
 from paymo_mcp.models import (
     clients,
     comments,
+    expenses,
     invoices,
     lookups,
     milestones,
@@ -194,6 +195,29 @@ COMMENTS = ResourceSpec(
     fields=names("id content thread_id user_id created_on updated_on"),
 )
 
+EXPENSES = ResourceSpec(
+    name="expenses",
+    search_fields=("notes",),
+    singular="expense",
+    noun="expense",
+    path="expenses",
+    key="expenses",
+    webhook_model="Expense",
+    toolset="expenses",
+    opt_in=True,
+    read=expenses.Expense,
+    create=expenses.ExpenseCreate,
+    update=expenses.ExpenseUpdate,
+    filters=expenses.ExpenseFilters,
+    includes=("client", "project", "user", "invoiceitems"),
+    hint="Ids: list_clients, list_projects, list_users. To bill one: a create_invoice line's expense_id.",
+    watch_filters=("client_id", "project_id"),
+    fields=names(
+        "id client_id project_id user_id amount currency date notes invoiced invoice_item_id tags file "
+        "created_on updated_on"
+    ),
+)
+
 # -- lookups: where the ids the typed tools ask for come from (toolset "lookups") ---------------
 
 USERS = ResourceSpec(
@@ -296,6 +320,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
     INVOICES,
     TIME_ENTRIES,
     COMMENTS,
+    EXPENSES,
     USERS,
     WORKFLOW_STATUSES,
     PROJECT_STATUSES,

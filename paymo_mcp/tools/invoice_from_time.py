@@ -1,5 +1,6 @@
 """create_invoice_from_time: a client's unbilled time (in a date range, or all of it) -> one draft
-invoice whose lines link those entries (so Paymo marks them billed). Not in Paymo's own module."""
+invoice whose lines link those entries (so Paymo marks them billed); on request also the client's
+unbilled expenses, a line each whose `expense_id` marks them invoiced. Not in Paymo's own module."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
 from pydantic import Field, model_validator
 
-from paymo_mcp.catalog.resources import CLIENTS, INVOICES, TIME_ENTRIES
+from paymo_mcp.catalog.resources import CLIENTS, EXPENSES, INVOICES, TIME_ENTRIES
 from paymo_mcp.client import Condition, PaymoError, PaymoNotFoundError, build_where
 from paymo_mcp.client.paymo import MAX_LIMIT
 from paymo_mcp.models.common import Date, Id, InputModel
@@ -30,21 +31,22 @@ _EARLIEST, _LATEST = date(2000, 1, 1), date(2100, 1, 1)
 
 
 class InvoiceFromTime(InputModel):
-    client_id: Id = Field(description="Client whose unbilled time to invoice (list_clients).")
+    client_id: Id = Field(description="Client to invoice (list_clients).")
     start: Date | None = Field(None, description="First day to include; no start/end: all unbilled time.")
-    end: Date | None = Field(None, description="Last day of time to include (inclusive).")
+    end: Date | None = Field(None, description="Last day to include (inclusive).")
     group_by: Literal["task", "project"] = Field("task", description="A line per task or project (and rate).")
     price_per_hour: float | None = Field(
         None,
         ge=0,
-        description="Rate for every line; default: Paymo's, by the project's hourly_billing_mode "
-        "(unset: user, task, project, company rate).",
+        description="Hourly rate; default: Paymo's, by the project's hourly_billing_mode "
+        "(unset: user, task, project, company).",
     )
     currency: Currency | None = None
-    tax: Percent | None = Field(None, description="Tax percent on every line.")
+    tax: Percent | None = Field(None, description="Tax percent.")
     due_date: Date | None = Field(None, description="Due date.")
     title: str | None = Field(None, description="Invoice title.")
     dry_run: bool = Field(False, description="true: show the invoice that would be made, create nothing.")
+    include_expenses: bool | None = Field(None, description="Bill unbilled expenses.")
 
     @model_validator(mode="after")
     def _range(self) -> InvoiceFromTime:
@@ -74,6 +76,25 @@ def preview_totals(items: list[dict[str, Any]], tax: float | None) -> dict[str, 
     }
 
 
+def _truthy(setting: Any) -> bool:
+    """A company flag, which Paymo sends as "1"/"0" text (or a boolean)."""
+    return str(setting).strip().lower() in ("1", "true")
+
+
+async def _unbilled_expenses(args: InvoiceFromTime, app: AppContext) -> tuple[list[dict[str, Any]], bool]:
+    """The client's expenses not yet invoiced, dated in the range (a plain date: the user's day as it
+    is), oldest first; and whether the list stopped at the limit. expenses.md documents no billable
+    flag: every expense is billable to its client."""
+    conditions = [Condition("client_id", "=", args.client_id), Condition("invoiced", "=", False)]
+    if args.start is not None:
+        conditions.append(Condition("date", ">=", args.start))
+    if args.end is not None:
+        conditions.append(Condition("date", "<=", args.end))
+    found = await EXPENSES.on(app.client).list(where=build_where(conditions), limit=MAX_LIMIT)
+    unbilled = [e for e in found if not e.get("invoiced")]
+    return sorted(unbilled, key=lambda e: (str(e.get("date") or ""), int(e["id"]))), len(found) == MAX_LIMIT
+
+
 def _span(args: InvoiceFromTime) -> str:
     """The range in words, for the answers that name it."""
     if args.start is None and args.end is None:
@@ -101,11 +122,16 @@ async def _gather(
         truncated = len(entries) == MAX_LIMIT
     # Running timers have no end (and no final duration) yet: they are not invoiced.
     entries = [e for e in entries if not e.get("billed") and e.get("end_time", "") is not None]
-    await ctx.report_progress(1, steps, f"{len(entries)} unbilled time entries found")
-    if not entries:
+    expenses: list[dict[str, Any]] = []
+    if args.include_expenses:
+        expenses, cut = await _unbilled_expenses(args, app)
+        truncated = truncated or cut
+    costs = f" and {len(expenses)} expenses" if args.include_expenses else ""
+    await ctx.report_progress(1, steps, f"{len(entries)} unbilled time entries{costs} found")
+    if not entries and not expenses:
         raise ToolError(
-            f"No unbilled time for client {args.client_id} {_span(args)}; "
-            "nothing to invoice (list_time_entries shows what there is)."
+            f"No unbilled time{' or expenses' if args.include_expenses else ''} for client "
+            f"{args.client_id} {_span(args)}; nothing to invoice (list_time_entries shows what there is)."
         )
     found = await billing_records(client, entries)
     await ctx.report_progress(
@@ -122,13 +148,19 @@ async def _gather(
             skipped[reason].append(entry["id"])
         else:
             billable.append(entry)
-    if not billable:
+    if not billable and not expenses:
         why = "; ".join(f"{reason}: entries {', '.join(map(str, ids))}" for reason, ids in skipped.items())
         raise ToolError(
-            f"No billable unbilled time for client {args.client_id} {_span(args)} "
-            f"({why}); nothing to invoice by the hour."
+            f"No billable unbilled time{' or unbilled expenses' if args.include_expenses else ''} for "
+            f"client {args.client_id} {_span(args)} ({why}); nothing to invoice by the hour."
         )
-    return {**found, "entries": billable, "skipped": dict(skipped), "truncated": truncated}
+    return {
+        **found,
+        "entries": billable,
+        "expenses": expenses,
+        "skipped": dict(skipped),
+        "truncated": truncated,
+    }
 
 
 def _lines(args: InvoiceFromTime, found: dict[str, Any]) -> list[dict[str, Any]]:
@@ -162,13 +194,46 @@ def _lines(args: InvoiceFromTime, found: dict[str, Any]) -> list[dict[str, Any]]
     return lines
 
 
+def _expense_lines(
+    args: InvoiceFromTime, found: dict[str, Any], expenses: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A line per expense, at its amount, whose `expense_id` makes Paymo mark it invoiced (expenses.md,
+    "Invoicing an expense"); taxed only when the company applies tax to expenses (usually not)."""
+    taxed = args.tax is not None and _truthy(found["company"].get("apply_tax_to_expenses"))
+    return [
+        {
+            "item": str(e.get("notes") or "").strip() or "Expense",
+            "description": f"Expense of {e['date']}" if e.get("date") else "Expense",
+            "price_unit": float(e["amount"]),
+            "quantity": 1,
+            "apply_tax": taxed,
+            "expense_id": int(e["id"]),
+        }
+        for e in expenses
+    ]
+
+
 async def _handler(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
     steps = 3 if args.dry_run else 4
     found = await _gather(args, app, ctx, steps)
-    items = _lines(args, found)
+    currency = args.currency or found["company"].get("default_currency") or "USD"
+    # An expense is billed in its own currency: one in another currency cannot be a line of this invoice.
+    expenses: list[dict[str, Any]] = []
+    other: list[dict[str, Any]] = []
+    for expense in found["expenses"]:
+        same = str(expense.get("currency") or currency).upper() == currency.upper()
+        (expenses if same else other).append(expense)
+    lines = _lines(args, found)
+    if not lines and not expenses:
+        codes = ", ".join(sorted({str(e.get("currency")) for e in other}))
+        raise ToolError(
+            f"No billable unbilled time for client {args.client_id} {_span(args)}, and its unbilled "
+            f"expenses are in {codes}, not {currency}; pass currency={codes.split(', ')[0]} to bill them."
+        )
+    items = lines + _expense_lines(args, found, expenses)
     body: dict[str, Any] = {
         "client_id": args.client_id,
-        "currency": args.currency or found["company"].get("default_currency") or "USD",
+        "currency": currency,
         "date": today(await user_timezone(app)).isoformat(),
         "items": items,
     }
@@ -177,10 +242,18 @@ async def _handler(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any
             body[field] = getattr(args, field)
     if args.due_date is not None:
         body["due_date"] = args.due_date.isoformat()
-    hours = round(sum(i["quantity"] for i in items), 2)
+    hours = round(sum(i["quantity"] for i in lines), 2)
     out: dict[str, Any] = {"dry_run": args.dry_run, "hours": hours, "skipped": found["skipped"]}
+    notes = []
+    if args.include_expenses:
+        out["expenses"] = len(expenses)
+    if other:
+        ids = ", ".join(str(e["id"]) for e in other)
+        notes.append(f"Expenses {ids} are in another currency than {currency}: left out.")
     if found["truncated"]:
-        out["note"] = f"Only the first {MAX_LIMIT} entries were gathered: invoice the rest in a second call."
+        notes.append(f"Only the first {MAX_LIMIT} records were gathered: invoice the rest in a second call.")
+    if notes:
+        out["note"] = " ".join(notes)
     await ctx.report_progress(3, steps, f"{len(items)} invoice lines, {hours} h")
     if args.dry_run:
         return {**out, "invoice": {**body, **preview_totals(items, args.tax)}}
@@ -203,8 +276,8 @@ def invoice_from_time_tool() -> Tool:
     return make_tool(
         name="create_invoice_from_time",
         description=(
-            "Invoice a client's unbilled billable time (a date range, or all): one draft invoice, a line per "
-            "task or project, linked to the entries so Paymo marks them billed. Try dry_run=true first."
+            "Invoice a client's unbilled billable time: one draft invoice, a line per task or project, "
+            "linked to the entries so Paymo marks them billed. Try dry_run=true first."
         ),
         input_model=InvoiceFromTime,
         handler=_handler,

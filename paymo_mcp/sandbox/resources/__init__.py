@@ -5,6 +5,7 @@ from __future__ import annotations
 from paymo_mcp.sandbox.resources.clients import CLIENTS
 from paymo_mcp.sandbox.resources.comments import COMMENTS, THREADS
 from paymo_mcp.sandbox.resources.entries import ENTRIES
+from paymo_mcp.sandbox.resources.expenses import EXPENSES
 from paymo_mcp.sandbox.resources.hooks import HOOKS
 from paymo_mcp.sandbox.resources.invoices import INVOICE_ITEMS, INVOICE_PAYMENTS, INVOICES
 from paymo_mcp.sandbox.resources.invoicetemplates import INVOICE_TEMPLATES, INVOICE_TEMPLATES_GALLERY
@@ -12,7 +13,6 @@ from paymo_mcp.sandbox.resources.milestones import MILESTONES
 from paymo_mcp.sandbox.resources.others import (
     CLIENT_CONTACTS,
     DISCUSSIONS,
-    EXPENSES,
     FILES,
     RECURRING_PROFILES,
     REPORTS,

@@ -1,5 +1,5 @@
 """The records the six main resources point at, kept simple: subtasks, discussions, files (no uploads),
-client contacts, expenses, reports (stored, not computed) and recurring profiles."""
+client contacts, reports (stored, not computed) and recurring profiles."""
 
 from __future__ import annotations
 
@@ -137,48 +137,6 @@ CLIENT_CONTACTS = Resource(
     ),
     relations=(parent("client", "clients", "client_id"),),
     behaviour=ClientContactBehaviour(),
-)
-
-
-class ExpenseBehaviour(Behaviour):
-    def before_create(self, ctx: Ctx, values: Record, body: Record) -> None:
-        ctx.ref("clients", "client_id", values["client_id"])
-        check_currency(values["currency"])
-        if values.get("project_id") is not None:
-            ctx.ref("projects", "project_id", values["project_id"])
-        values["user_id"] = values.get("user_id") or ctx.user_id or None
-        values["date"] = values.get("date") or ctx.now[:10]
-
-    def before_update(self, ctx: Ctx, old: Record, changes: Record, body: Record) -> None:
-        if "currency" in changes:
-            check_currency(changes["currency"])
-
-
-EXPENSES = Resource(
-    name="expenses",
-    model="Expense",
-    required=("client_id", "currency", "amount"),
-    fields=(
-        Int("client_id"),
-        Int("project_id"),
-        Int("user_id"),
-        Dec("amount"),
-        Text("currency"),
-        Date("date"),
-        Text("notes"),
-        Bool("invoiced", False),
-        Int("invoice_item_id", writable=False),
-        Json("tags", default=list),
-        Text("file", writable=False),
-    ),
-    relations=(
-        parent("client", "clients", "client_id"),
-        parent("project", "projects", "project_id"),
-        parent("user", "users", "user_id"),
-        parent("invoiceitem", "invoiceitems", "invoice_item_id"),
-    ),
-    webhook_include="client.name,project.name",
-    behaviour=ExpenseBehaviour(),
 )
 
 

@@ -139,7 +139,7 @@ class Settings(BaseSettings):
     toolsets: Annotated[tuple[str, ...], ToolsetList] = Field(
         DEFAULT_TOOLSETS,
         validation_alias="PAYMO_TOOLSETS",
-        description="e.g. `tasks,time_entries,lookups`, or a role preset (below; default: all)",
+        description="e.g. `tasks,time_entries,lookups`, or a role preset (below; default: all but opt-in)",
     )
     confirm_deletes: Annotated[bool, YesMeansNo] = Field(
         True,

@@ -74,7 +74,7 @@ def test_each_variable_sets_its_field() -> None:
             "PAYMO_TIMEOUT": " 2.5 ",
             "PAYMO_MAX_TRIES": "2",
             "PAYMO_READ_ONLY": "on",
-            "PAYMO_TOOLSETS": "pm,invoices",
+            "PAYMO_TOOLSETS": "tasks,tasklists,projects,invoices,lookups",
             "PAYMO_NO_CONFIRM": "YES",
             "PAYMO_STATE_DIR": "/tmp/paymo-state",
             "PAYMO_WEBHOOK_URL": "https://hooks.example/",

@@ -30,16 +30,26 @@ def bench() -> ModuleType:
 
 def test_presets_expand_to_toolsets_in_a_stable_order() -> None:
     assert parse_toolsets("timesheet") == ("tasks", "time_entries", "timers", "lookups")
-    assert parse_toolsets("pm") == ("tasks", "tasklists", "projects", "lookups")
-    assert parse_toolsets("billing") == ("clients", "invoices", "time_entries", "payments", "lookups")
-    assert parse_toolsets(" pm , invoices,tasks") == ("tasks", "tasklists", "projects", "invoices", "lookups")
+    pm = ("tasks", "tasklists", "projects", "comments", "milestones", "lookups")
+    assert parse_toolsets("pm") == pm
+    billing = ("clients", "invoices", "time_entries", "expenses", "payments", "lookups")
+    assert parse_toolsets("billing") == billing
+    assert parse_toolsets(" pm , invoices,tasks") == (
+        "tasks",
+        "tasklists",
+        "projects",
+        "invoices",
+        "comments",
+        "milestones",
+        "lookups",
+    )
     assert {"timers", "payments"} <= set(TOOLSETS)
     assert all(set(sets) <= set(TOOLSETS) for sets in PRESETS.values())
 
 
 def test_presets_come_from_the_environment_and_unknown_names_list_them() -> None:
     settings = Settings.from_env({"PAYMO_API_KEY": "k", "PAYMO_TOOLSETS": "billing"})
-    assert settings.toolsets == ("clients", "invoices", "time_entries", "payments", "lookups")
+    assert settings.toolsets == ("clients", "invoices", "time_entries", "expenses", "payments", "lookups")
     with pytest.raises(ValueError) as refused:
         Settings.from_env({"PAYMO_API_KEY": "k", "PAYMO_TOOLSETS": "timesheets"})
     assert "PAYMO_TOOLSETS" in str(refused.value) and "timesheet, pm, billing" in str(refused.value)
@@ -56,8 +66,10 @@ async def test_each_preset_serves_the_tools_of_its_work() -> None:
     assert {"create_time_entry", "list_time_entries", "list_tasks", "get_me", "get_lookup"} <= timesheet
     assert not any(n.endswith(("_invoice", "_invoices", "_project", "_client")) for n in timesheet)
     assert {"create_task", "update_tasklist", "list_projects", "list_users"} <= pm
+    assert {"create_comment", "create_milestone", "watch_new_comments"} <= pm  # opt-in, chosen by pm
     assert not any("time_entr" in n or "invoice" in n for n in pm)
     assert {"list_clients", "create_invoice", "create_invoice_from_time", "list_time_entries"} <= billing
+    assert {"create_expense", "list_expenses"} <= billing
     assert not any(n.endswith(("_task", "_tasks")) for n in billing)
     assert "api_call" not in timesheet | pm | billing
 

@@ -7,8 +7,7 @@ from pydantic import Field
 
 from paymo_mcp.client.query import Condition
 from paymo_mcp.models.common import Date, Id, InputModel, Integer, ListFilters, ReadModel, partial_model
-from paymo_mcp.models.filters import OnlyTrue
-from paymo_mcp.models.timezone import USER_TZ, today
+from paymo_mcp.models.filters import OnlyTrue, due_date_conditions
 
 
 class Milestone(ReadModel):
@@ -28,14 +27,7 @@ class MilestoneFilters(ListFilters):
     overdue: OnlyTrue | None = Field(None, description="true: open, due before today.")
 
     def conditions(self) -> list[Condition]:
-        out = [c for c in super().conditions() if c.field not in ("due_after", "due_before", "overdue")]
-        if self.due_after:
-            out.append(Condition("due_date", ">=", self.due_after))
-        if self.due_before:
-            out.append(Condition("due_date", "<=", self.due_before))
-        if self.overdue:
-            out += [Condition("complete", "=", False), Condition("due_date", "<", today(USER_TZ.get()))]
-        return out
+        return due_date_conditions(self, super().conditions())
 
 
 class MilestoneCreate(InputModel):

@@ -8,8 +8,7 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from paymo_mcp.client.query import Condition
 from paymo_mcp.models.common import Date, Id, InputModel, Integer, ListFilters, ReadModel, partial_model
-from paymo_mcp.models.filters import OnlyTrue
-from paymo_mcp.models.timezone import USER_TZ, today
+from paymo_mcp.models.filters import OnlyTrue, due_date_conditions
 
 PRIORITIES = {"low": 25, "normal": 50, "high": 75, "critical": 100}
 
@@ -55,14 +54,7 @@ class TaskFilters(ListFilters):
     overdue: OnlyTrue | None = Field(None, description="true: open, due before today.")
 
     def conditions(self) -> list[Condition]:
-        out = [c for c in super().conditions() if c.field not in ("due_after", "due_before", "overdue")]
-        if self.due_after:
-            out.append(Condition("due_date", ">=", self.due_after))
-        if self.due_before:
-            out.append(Condition("due_date", "<=", self.due_before))
-        if self.overdue:
-            out += [Condition("complete", "=", False), Condition("due_date", "<", today(USER_TZ.get()))]
-        return out
+        return due_date_conditions(self, super().conditions())
 
 
 class TaskCreate(InputModel):

@@ -278,7 +278,7 @@ async def delete_question(arguments: dict[str, Any], app: AppContext) -> str | N
     return f"Delete {spec.noun} {int(record_id)}{label} ({request})?{cascade} This cannot be undone."
 
 
-def api_call_tool(read_only: bool) -> Tool:
+def api_call_tool(read_only: bool, served: frozenset[str] = frozenset()) -> Tool:
     """The api_call tool; with `read_only`, every method but GET (and any override of GET) is refused.
     A call that deletes asks the user first, as the delete_* tools do (unless --no-confirm)."""
 
@@ -315,9 +315,13 @@ def api_call_tool(read_only: bool) -> Tool:
             raise
         return _result(response, client.base_url)
 
+    # What the typed tools of this server do not cover: the opt-in resources it does not serve, then
+    # what no typed tool covers.
+    uncovered = [name for name in ("milestones", "expenses") if name not in served]
+    uncovered += ["estimates", "reports", *(["comments"] if "comments" not in served else []), "files"]
     description = (
-        "Raw authorized call to the Paymo API, for what the typed tools do not cover (milestones, "
-        "expenses, estimates, reports, comments, files ...); prefer a typed tool when one fits. "
+        "Raw authorized call to the Paymo API, for what the typed tools do not cover "
+        f"({', '.join(uncovered)} ...); prefer a typed tool when one fits. "
         "The server adds the account's authorization and sends the request only to the configured "
         "Paymo API base. Lists take query where/include/page/page_size. Returns {status, headers, body, "
         "truncated}: a non-2xx answer is a normal result whose status and body say what went wrong, "

@@ -26,30 +26,30 @@ from paymo_mcp.tools.timers import timer_tools
 class ToolGroup:
     """Hand-written tools, served when every toolset in `needs` is (and, if they write, not read-only)."""
 
-    make: Callable[[bool], list[Tool]]  # read_only -> the tools
+    make: Callable[[bool, frozenset[str]], list[Tool]]  # (read_only, served toolsets) -> the tools
     needs: tuple[str, ...]
     writes: bool
 
 
 HAND_WRITTEN: tuple[ToolGroup, ...] = (
-    ToolGroup(lambda _: [invoice_from_time_tool()], ("invoices", "time_entries"), writes=True),
-    ToolGroup(lambda _: [assign_tool()], ("tasks",), writes=True),
-    ToolGroup(lambda _: timer_tools(), ("timers",), writes=True),
-    ToolGroup(lambda _: [payment_tool()], ("payments",), writes=True),
-    ToolGroup(lambda _: [summarize_time_tool()], ("timers",), writes=False),
-    ToolGroup(lambda _: lookup_tools(), ("lookups",), writes=False),
-    ToolGroup(lambda read_only: [api_call_tool(read_only=read_only)], ("api",), writes=False),
+    ToolGroup(lambda *_: [invoice_from_time_tool()], ("invoices", "time_entries"), writes=True),
+    ToolGroup(lambda *_: [assign_tool()], ("tasks",), writes=True),
+    ToolGroup(lambda *_: timer_tools(), ("timers",), writes=True),
+    ToolGroup(lambda *_: [payment_tool()], ("payments",), writes=True),
+    ToolGroup(lambda *_: [summarize_time_tool()], ("timers",), writes=False),
+    ToolGroup(lambda *_: lookup_tools(), ("lookups",), writes=False),
+    ToolGroup(lambda read_only, served: [api_call_tool(read_only, served)], ("api",), writes=False),
 )
 
 
 def build_tools(settings: Settings) -> list[Tool]:
     """Every tool the settings enable, in a stable order: resources in catalog order, then the rest."""
-    served = set(settings.toolsets)
+    served = frozenset(settings.toolsets)
     tools: list[Tool] = []
     for spec in RESOURCES:
         if spec.toolset in served:
             tools += resource_tools(spec, read_only=settings.read_only)
     for group in HAND_WRITTEN:
         if set(group.needs) <= served and not (group.writes and settings.read_only):
-            tools += group.make(settings.read_only)
+            tools += group.make(settings.read_only, served)
     return tools

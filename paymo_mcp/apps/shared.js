@@ -40,6 +40,13 @@ const bridge = (() => {
 })();
 
 let hostLocale;
+let hostCapabilities = null;
+
+/* Whether the host proxies a view's tools/call (hostCapabilities.serverTools); a host that says
+   nothing about its capabilities is taken at its word that it follows the spec and does. */
+function canCallTools() {
+  return !hostCapabilities || !!hostCapabilities.serverTools;
+}
 
 /* A tool call through the host: the same tool, checks and confirmations the model's calls go through. */
 async function callTool(name, args) {
@@ -73,6 +80,7 @@ async function startView(name, view) {
       appCapabilities: { availableDisplayModes: ["inline"] },
       protocolVersion: PROTOCOL,
     });
+    if (init.hostCapabilities && typeof init.hostCapabilities === "object") hostCapabilities = init.hostCapabilities;
     applyHostContext(init.hostContext || {});
   } catch (error) {
     // A host that refuses the handshake still gets a readable view, in the fallback theme.

@@ -129,12 +129,15 @@ async def running_for_view(app: AppContext, found: dict[str, Any]) -> dict[str, 
     if entry is None:
         return None
     task = found["tasks"].get(entry.get("task_id"))
+    project = found["projects"].get((task or {}).get("project_id"))
     if task is None:
+        # A timer on a task with no finished time in the range: its names are not in `found`.
         try:
-            task = await TASKS.on(app.client).get(int(entry["task_id"]))
+            task = await TASKS.on(app.client).get(int(entry["task_id"]), include="project")
         except PaymoError:
             task = {}
-    project = found["projects"].get(task.get("project_id"), {})
+        project = task.get("project")
+    project = project if isinstance(project, dict) else {}
     return {
         "id": entry["id"],
         "task_id": entry.get("task_id"),

@@ -17,7 +17,9 @@ def main(wheel: str) -> int:
     wanted = {
         str(p.relative_to(ROOT))
         for p in (ROOT / "paymo_mcp").rglob("*")
-        if p.is_file() and p.suffix in (".py", ".md", ".typed", ".html", ".css", ".js") and "__pycache__" not in p.parts
+        if p.is_file()
+        and p.suffix in (".py", ".md", ".typed", ".html", ".css", ".js")
+        and "__pycache__" not in p.parts
     }
     problems = [f"missing from the wheel: {n}" for n in sorted(wanted - shipped)]
     problems += [f"in the wheel but not meant for users: {n}" for n in sorted(shipped - wanted)]

@@ -1,5 +1,6 @@
 """The wheel holds what a user runs and nothing else: every module and data file of paymo_mcp (the
-embedded sandbox included, with its README), the license and metadata; no tests, benchmarks or caches."""
+embedded sandbox included, with its README; the MCP Apps views' HTML, CSS and script), the license and
+metadata; no tests, benchmarks or caches."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ def main(wheel: str) -> int:
     wanted = {
         str(p.relative_to(ROOT))
         for p in (ROOT / "paymo_mcp").rglob("*")
-        if p.is_file() and p.suffix in (".py", ".md", ".typed") and "__pycache__" not in p.parts
+        if p.is_file()
+        and p.suffix in (".py", ".md", ".typed", ".html", ".css", ".js")
+        and "__pycache__" not in p.parts
     }
     problems = [f"missing from the wheel: {n}" for n in sorted(wanted - shipped)]
     problems += [f"in the wheel but not meant for users: {n}" for n in sorted(shipped - wanted)]

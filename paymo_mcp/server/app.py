@@ -10,6 +10,7 @@ import httpx
 from mcp.server.mcpserver import MCPServer
 
 from paymo_mcp import __version__
+from paymo_mcp.apps import views_extension
 from paymo_mcp.config import Settings
 from paymo_mcp.server.prompts import add_prompts
 from paymo_mcp.server.resources import add_resources
@@ -67,14 +68,16 @@ def build_server(
         )
     hub = watch_hub or WatchHub(settings)
     lifespan = Lifespan(settings, transport, hub)
+    tools, views = views_extension(build_tools(settings))
     server: MCPServer[AppContext] = MCPServer(
         "paymo-mcp",
         title="Paymo",
         version=__version__,
         instructions=INSTRUCTIONS,
-        tools=build_tools(settings),
+        tools=tools,
         lifespan=lifespan,
         subscriptions=hub.bus,
+        extensions=[views] if views else None,
     )
     add_prompts(server, settings.toolsets, settings.read_only)
     add_resources(server, lifespan.running, settings.toolsets)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
+from mcp_types import CallToolResult
 from pydantic import Field, model_validator
 
 from paymo_mcp.catalog.resources import CLIENTS, EXPENSES, INVOICES, TIME_ENTRIES
@@ -24,6 +25,7 @@ from paymo_mcp.tools.context import AppContext
 from paymo_mcp.tools.entry_days import entries_between
 from paymo_mcp.tools.rates import billing_records, entry_rate, skip_reason
 from paymo_mcp.tools.toolkit import make_tool, tool_hints, user_timezone
+from paymo_mcp.tools.views import INVOICE_KEY, invoice_view, wants_view, with_view
 
 _CENT = Decimal("0.01")
 # "All unbilled time" with one end of the range given: the other end is open.
@@ -107,7 +109,7 @@ async def _gather(
 ) -> dict[str, Any]:
     client = app.client
     try:
-        await CLIENTS.on(client).get(args.client_id)
+        billed = await CLIENTS.on(client).get(args.client_id)
     except PaymoNotFoundError:
         raise ToolError(f"client_id: no such client {args.client_id} (list_clients finds it).") from None
     conditions = [Condition("client_id", "=", args.client_id), Condition("billed", "=", False)]
@@ -156,6 +158,7 @@ async def _gather(
         )
     return {
         **found,
+        "client": billed,
         "entries": billable,
         "expenses": expenses,
         "skipped": dict(skipped),
@@ -213,7 +216,9 @@ def _expense_lines(
     ]
 
 
-async def _handler(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
+async def _handler(
+    args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any]
+) -> dict[str, Any] | CallToolResult:
     steps = 3 if args.dry_run else 4
     found = await _gather(args, app, ctx, steps)
     currency = args.currency or found["company"].get("default_currency") or "USD"
@@ -256,7 +261,7 @@ async def _handler(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any
         out["note"] = " ".join(notes)
     await ctx.report_progress(3, steps, f"{len(items)} invoice lines, {hours} h")
     if args.dry_run:
-        return {**out, "invoice": {**body, **preview_totals(items, args.tax)}}
+        return _answer(args, found, {**out, "invoice": {**body, **preview_totals(items, args.tax)}}, ctx)
     created = await INVOICES.on(app.client).create(body)
     try:
         invoice = await INVOICES.on(app.client).get(created["id"], include="invoiceitems")
@@ -269,7 +274,17 @@ async def _handler(args: InvoiceFromTime, app: AppContext, ctx: Context[Any, Any
         )
         out["note"] = f"{out['note']} {read_back}" if "note" in out else read_back
     await ctx.report_progress(4, steps, f"draft invoice {invoice.get('number')} created")
-    return {**out, "invoice": invoice}
+    return _answer(args, found, {**out, "invoice": invoice}, ctx)
+
+
+def _answer(
+    args: InvoiceFromTime, found: dict[str, Any], out: dict[str, Any], ctx: Context[Any, Any]
+) -> dict[str, Any] | CallToolResult:
+    """The answer; for a client that renders views, with whom it bills and how to create it."""
+    if not wants_view(ctx):
+        return out
+    arguments = args.model_dump(mode="json", exclude_none=True)
+    return with_view(out, INVOICE_KEY, invoice_view(found["client"], arguments))
 
 
 def invoice_from_time_tool() -> Tool:

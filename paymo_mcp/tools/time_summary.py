@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.tools import Tool
+from mcp_types import CallToolResult
 from pydantic import Field, model_validator
 
 from paymo_mcp.catalog.resources import CLIENTS
@@ -18,6 +19,7 @@ from paymo_mcp.tools.context import AppContext
 from paymo_mcp.tools.entry_days import MAX_PAGES, entries_between, entry_day
 from paymo_mcp.tools.rates import billing_records, entry_rate, records_by_id, skip_reason
 from paymo_mcp.tools.toolkit import make_tool, tool_hints, user_timezone
+from paymo_mcp.tools.views import TIMESHEET_KEY, running_for_view, timesheet_grid, wants_view, with_view
 
 MAX_GROUPS = 200  # more would not fit one answer; the totals still count every entry
 _CENT = Decimal("0.01")
@@ -72,7 +74,9 @@ async def _grouper(args: SummarizeTime, app: AppContext, found: dict[str, Any]) 
     return lambda e: (project_of(e).get("id"), project_of(e).get("name", ""))
 
 
-async def _summarize(args: SummarizeTime, app: AppContext, ctx: Context[Any, Any]) -> dict[str, Any]:
+async def _summarize(
+    args: SummarizeTime, app: AppContext, ctx: Context[Any, Any]
+) -> dict[str, Any] | CallToolResult:
     tz = await user_timezone(app)
     entries, truncated = await entries_between(app.client, args.start, args.end, tz, [])
     done = [e for e in entries if e.get("duration") is not None and e.get("end_time", "") is not None]
@@ -111,6 +115,9 @@ async def _summarize(args: SummarizeTime, app: AppContext, ctx: Context[Any, Any
         notes.append(f"Only the first {MAX_PAGES * MAX_PAGE_SIZE} entries were read: shorten the range.")
     if notes:
         out["note"] = " ".join(notes)
+    if wants_view(ctx):
+        grid = timesheet_grid(args.start, args.end, tz, done, found, await running_for_view(app, found))
+        return with_view(out, TIMESHEET_KEY, grid)
     return out
 
 

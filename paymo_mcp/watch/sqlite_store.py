@@ -670,6 +670,9 @@ class SqliteWatchStore:
 
     # -- lifetime ---------------------------------------------------------------------------------
 
+    async def open(self) -> None:
+        """Nothing to do: the file is opened and checked when the store is made."""
+
     def close(self) -> None:
         """Close the connection; later calls raise."""
         with self._lock:

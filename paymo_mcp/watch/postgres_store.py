@@ -209,9 +209,12 @@ def _pending_sql(
     )
     if since_ts is not None:
         sql += f" AND e.created_ts >= {arg(since_ts)}"
+    # OFFSET 0 keeps NOT EXISTS a per-row probe of delivered's primary key. As an anti-join, the
+    # planner, misled by a young table's missing statistics, was seen to rescan every delivered row
+    # for every event (a take of 10 from a backlog of 2,000: 400 ms instead of 4).
     return (
         sql + " AND NOT EXISTS (SELECT 1 FROM paymo_mcp.delivered d WHERE d.resource = e.resource"
-        f" AND d.watcher = {arg(watcher)} AND d.record_id = e.record_id)" + filter_sql
+        f" AND d.watcher = {arg(watcher)} AND d.record_id = e.record_id OFFSET 0)" + filter_sql
     )
 
 
@@ -683,7 +686,8 @@ class PostgresWatchStore:
             sql += f" AND e.created_ts >= {arg(since_ts)}"
         sql += (
             " AND NOT EXISTS (SELECT 1 FROM paymo_mcp.delivered d WHERE d.resource = e.resource"
-            f" AND d.watcher = {arg(watcher)} AND d.record_id = e.record_id AND d.at < {arg(cutoff)})"
+            f" AND d.watcher = {arg(watcher)} AND d.record_id = e.record_id AND d.at < {arg(cutoff)}"
+            " OFFSET 0)"
         )
         new_floor = int(await conn.fetchval(sql, *arg.values))
         if new_floor <= floor:

@@ -126,7 +126,21 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
 }
 
 # What a failure to reach or use the database looks like, whatever layer raised it.
-_DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+_DATABASE_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    OSError,
+)
+# Failures that leave the connection unusable (the server went away, or the protocol lost its
+# place when it did: "another operation is in progress"): it is closed, never reused.
+_BROKEN = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, admin shutdown
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    OSError,
+)
 # Failures after which the transaction is known to be rolled back and may simply run again.
 _RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 
@@ -233,6 +247,14 @@ def _secrets_of(url: str) -> list[str]:
     return found + [p for p in parse_qs(parts.query).get("password", []) if p]
 
 
+def _closed(conn: Conn) -> bool:
+    """Whether a pooled connection is gone (a connection the server closed is taken from its proxy)."""
+    try:
+        return conn.is_closed()
+    except asyncpg.InterfaceError:
+        return True
+
+
 async def _reset(conn: asyncpg.Connection[asyncpg.Record]) -> None:
     """What a connection needs before it goes back to the pool: no open transaction (the store sets
     no session state and takes only transaction-scoped locks, so asyncpg's full reset is not needed)."""
@@ -288,6 +310,8 @@ class PostgresWatchStore:
             text = f"no answer within {self.connect_timeout_s:g} s"
         elif isinstance(exc, OSError):
             text = f"cannot connect: {text}"
+        elif isinstance(exc, asyncpg.InterfaceError | asyncpg.exceptions.InternalClientError):
+            text = f"the connection broke, as when PostgreSQL stops or restarts: {text}"
         for hidden in self._hidden:
             text = text.replace(hidden, "***")
         if len(text) > 160:
@@ -335,30 +359,35 @@ class PostgresWatchStore:
 
     async def _transact(self, pool: asyncpg.Pool[asyncpg.Record], fn: Callable[[Conn], Awaitable[T]]) -> T:
         """`fn` in one transaction; once more on a fresh connection if it failed before committing
-        because its connection was dead (a restarted server) or it lost a deadlock."""
+        because its connection broke (a restarted server) or it lost a deadlock. A failure while
+        committing is not retried: the transaction may have been stored."""
         for attempt in (1, 2):
-            conn: Conn | None = None
-            committing = False
+            committing = broken = False
             try:
                 async with pool.acquire() as conn:
-                    transaction = conn.transaction()
-                    await transaction.start()
                     try:
-                        result = await fn(conn)
-                    except Exception:
-                        if not conn.is_closed():
-                            with suppress(*_DATABASE_ERRORS):
-                                await transaction.rollback()
+                        transaction = conn.transaction()
+                        await transaction.start()
+                        try:
+                            result = await fn(conn)
+                        except Exception:
+                            if not _closed(conn):
+                                with suppress(*_DATABASE_ERRORS):
+                                    await transaction.rollback()
+                            raise
+                        # A cancelled call is rolled back when its connection goes back to the pool.
+                        committing = True
+                        await transaction.commit()
+                        return result
+                    except _DATABASE_ERRORS as exc:
+                        broken = _closed(conn) or isinstance(exc, _BROKEN)
+                        if broken and not _closed(conn):
+                            conn.terminate()  # not back into the pool
                         raise
-                    # A cancelled call is rolled back when its connection goes back to the pool.
-                    committing = True
-                    await transaction.commit()
-                    return result
             except _DATABASE_ERRORS as exc:
-                lost = conn is not None and conn.is_closed()
-                if lost:
+                if broken:
                     await pool.expire_connections()  # the others are likely as dead: connect afresh
-                if attempt == 1 and not committing and (lost or isinstance(exc, _RETRYABLE)):
+                if attempt == 1 and not committing and (broken or isinstance(exc, _RETRYABLE)):
                     continue
                 raise self._error(exc) from None
         raise AssertionError("unreachable")

@@ -564,36 +564,45 @@ class PostgresWatchStore:
                 done = await self._resume(conn, resource, watcher, token, batch, pruned_batch, resume, done)
         batch += 1
         records: list[dict[str, Any]] = []
+        remaining: int | None = None
         if limit > 0:
+            # One scan picks the oldest `limit` pending records, counts all of them (the window is
+            # taken before the LIMIT) and marks the picked ones delivered with this answer's batch.
             arg = _Args()
             pending = _pending_sql(arg, resource, watcher, done, since_ts, _filter_sql(filters, arg))
             picked = await conn.fetch(
-                "WITH picked AS (SELECT e.seq, e.record_id, e.created_ts, e.payload "
+                "WITH picked AS (SELECT e.seq, e.record_id, e.created_ts, e.payload,"
+                " COUNT(*) OVER () AS total "
                 + pending
                 + f" ORDER BY e.created_ts, e.record_id LIMIT {arg(limit)}),"
                 " gave AS (INSERT INTO paymo_mcp.delivered (resource, watcher, record_id, seq, batch, at)"
                 f" SELECT {arg(resource)}, {arg(watcher)}, record_id, seq, {arg(batch)}, {arg(now)}"
                 " FROM picked)"
-                " SELECT payload FROM picked ORDER BY created_ts, record_id",
+                " SELECT payload, total FROM picked ORDER BY created_ts, record_id",
                 *arg.values,
             )
             records = [json.loads(r[0]) for r in picked]
+            remaining = int(picked[0][1]) - len(picked) if picked else 0
         # One statement, so one snapshot: `done_seq` moves over the leading run of events that are
         # delivered or not for the watcher, and never over one an add commits meanwhile.
         arg = _Args()
         open_sql = _pending_sql(arg, resource, watcher, done, since_ts)
-        count_sql = _pending_sql(arg, resource, watcher, done, since_ts, _filter_sql(filters, arg))
-        remaining = await conn.fetchval(
+        update = (
             f"UPDATE paymo_mcp.watchers SET last_take_at = {arg(now)}, batch = {arg(batch)},"
             f" token = {arg(token)}, done_seq = GREATEST({arg(done)}::bigint, COALESCE("
             f"(SELECT MIN(e.seq) - 1 {open_sql}),"
             f" (SELECT MAX(seq) FROM paymo_mcp.events WHERE resource = {arg(resource)}), 0))"
             f" WHERE resource = {arg(resource)} AND watcher = {arg(watcher)}"
-            f" RETURNING (SELECT COUNT(*) {count_sql})",
-            *arg.values,
         )
+        if remaining is None:  # limit 0: only the count
+            count_sql = _pending_sql(arg, resource, watcher, done, since_ts, _filter_sql(filters, arg))
+            remaining = int(
+                await conn.fetchval(f"{update} RETURNING (SELECT COUNT(*) {count_sql})", *arg.values)
+            )
+        else:
+            await conn.execute(update, *arg.values)
         return TakeResult(
-            records=records, remaining=int(remaining), new_watcher=new_watcher, cursor=f"{token}.{batch}"
+            records=records, remaining=remaining, new_watcher=new_watcher, cursor=f"{token}.{batch}"
         )
 
     @staticmethod

@@ -301,16 +301,16 @@ class PostgresWatchStore:
 
     # -- plumbing ---------------------------------------------------------------------------------
 
-    def _error(self, exc: BaseException) -> WatchStoreError:
+    def _error(self, exc: BaseException, *, connecting: bool = False) -> WatchStoreError:
         """One line for any failure to reach or use the database; the password never appears."""
         if isinstance(exc, WatchStoreError):
             return exc
         text = " ".join((str(exc) or type(exc).__name__).split())
         if isinstance(exc, TimeoutError):
             text = f"no answer within {self.connect_timeout_s:g} s"
-        elif isinstance(exc, OSError):
+        if connecting:
             text = f"cannot connect: {text}"
-        elif isinstance(exc, asyncpg.InterfaceError | asyncpg.exceptions.InternalClientError):
+        elif isinstance(exc, OSError | asyncpg.InterfaceError | asyncpg.exceptions.InternalClientError):
             text = f"the connection broke, as when PostgreSQL stops or restarts: {text}"
         for hidden in self._hidden:
             text = text.replace(hidden, "***")
@@ -362,34 +362,36 @@ class PostgresWatchStore:
         because its connection broke (a restarted server) or it lost a deadlock. A failure while
         committing is not retried: the transaction may have been stored."""
         for attempt in (1, 2):
+            try:
+                conn = await pool.acquire()
+            except (*_DATABASE_ERRORS, ValueError) as exc:  # ValueError: a URL asyncpg cannot read
+                raise self._error(exc, connecting=True) from None
             committing = broken = False
             try:
-                async with pool.acquire() as conn:
-                    try:
-                        transaction = conn.transaction()
-                        await transaction.start()
-                        try:
-                            result = await fn(conn)
-                        except Exception:
-                            if not _closed(conn):
-                                with suppress(*_DATABASE_ERRORS):
-                                    await transaction.rollback()
-                            raise
-                        # A cancelled call is rolled back when its connection goes back to the pool.
-                        committing = True
-                        await transaction.commit()
-                        return result
-                    except _DATABASE_ERRORS as exc:
-                        broken = _closed(conn) or isinstance(exc, _BROKEN)
-                        if broken and not _closed(conn):
-                            conn.terminate()  # not back into the pool
-                        raise
+                transaction = conn.transaction()
+                await transaction.start()
+                try:
+                    result = await fn(conn)
+                except Exception:
+                    if not _closed(conn):
+                        with suppress(*_DATABASE_ERRORS):
+                            await transaction.rollback()
+                    raise
+                # A cancelled call is rolled back when its connection goes back to the pool.
+                committing = True
+                await transaction.commit()
+                return result
             except _DATABASE_ERRORS as exc:
+                broken = _closed(conn) or isinstance(exc, _BROKEN)
                 if broken:
+                    if not _closed(conn):
+                        conn.terminate()  # never back into the pool
                     await pool.expire_connections()  # the others are likely as dead: connect afresh
                 if attempt == 1 and not committing and (broken or isinstance(exc, _RETRYABLE)):
                     continue
                 raise self._error(exc) from None
+            finally:
+                await pool.release(conn)
         raise AssertionError("unreachable")
 
     async def _migrate(self, conn: Conn) -> None:

@@ -290,6 +290,25 @@ async def test_a_postgresql_url_selects_the_shared_store_and_nothing_else_does(
         open_store(tmp_path, "mysql://user:pw@db/paymo")
 
 
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        (lambda url: url.replace("@127.0.0.1", "x@127.0.0.1"), "password authentication failed"),
+        (lambda url: url.rsplit("/", 1)[0] + "/nope", 'database "nope" does not exist'),
+        (lambda url: url.replace("127.0.0.1:", "127.0.0.1:port"), "cannot connect"),
+    ],
+)
+async def test_a_wrong_url_is_refused_in_one_line_without_the_password(
+    pg: PostgresBackend, change: Any, says: str
+) -> None:
+    wrong = PostgresWatchStore(change(pg.url))
+    with pytest.raises(WatchStoreError, match=says) as refused:
+        await wrong.take("tasks", "w", 0)
+    message = str(refused.value)
+    assert "\n" not in message and pg.cluster.password not in message
+    await wrong.aclose()
+
+
 # -- the database going away ------------------------------------------------------------------------
 
 

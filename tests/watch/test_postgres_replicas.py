@@ -276,7 +276,7 @@ async def test_a_postgresql_url_selects_the_shared_store_and_nothing_else_does(
     pg: PostgresBackend, tmp_path: Path
 ) -> None:
     shared = open_store(tmp_path, pg.url)
-    assert isinstance(shared, PostgresWatchStore)
+    assert isinstance(shared, PostgresWatchStore) and isinstance(shared, WatchStore)
     assert pg.cluster.password not in repr(shared)
     await shared.aclose()
     alias = open_store(tmp_path, pg.url.replace("postgresql://", "postgres://"))

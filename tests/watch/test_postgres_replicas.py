@@ -329,9 +329,14 @@ async def test_postgres_stopping_mid_run_fails_calls_in_one_line_and_the_same_st
         got: list[int] = []
         total = 300
         started = time.time()
+        half, stopped = anyio.Event(), anyio.Event()
+        failed = {"producer": 0, "consumer": 0}
 
         async def produce() -> None:
             for start in range(1, total + 1, 5):
+                if start > total // 2:
+                    half.set()
+                    await stopped.wait()  # the second half is added across the outage
                 batch = [make_record(i, i / 100) for i in range(start, start + 5)]
                 while True:
                     try:
@@ -339,6 +344,7 @@ async def test_postgres_stopping_mid_run_fails_calls_in_one_line_and_the_same_st
                         break
                     except WatchStoreError as exc:
                         errors.append(exc)
+                        failed["producer"] += 1
                         await anyio.sleep(0.05)
                 await anyio.sleep(0.005)
 
@@ -351,6 +357,7 @@ async def test_postgres_stopping_mid_run_fails_calls_in_one_line_and_the_same_st
                     answer = await consumer.take("tasks", "w", 7, cursor=cursor)
                 except WatchStoreError as exc:
                     errors.append(exc)
+                    failed["consumer"] += 1
                     await anyio.sleep(0.05)
                     continue
                 got.extend(ids(answer.records))
@@ -361,18 +368,20 @@ async def test_postgres_stopping_mid_run_fails_calls_in_one_line_and_the_same_st
         async with anyio.create_task_group() as tg:
             tg.start_soon(produce)
             tg.start_soon(consume)
-            await anyio.sleep(0.4)
+            await half.wait()
             await anyio.to_thread.run_sync(cluster.stop, "fast")
+            stopped.set()
+            with anyio.fail_after(20):  # both keep calling, and failing, while it is down
+                while not (failed["producer"] and failed["consumer"]):
+                    await anyio.sleep(0.02)
             # A store first used while the database is down says so, and works once it is back.
             late = PostgresWatchStore(url)
             with pytest.raises(WatchStoreError) as down:
                 await late.take("tasks", "late", 0)
-            await anyio.sleep(0.5)
             await anyio.to_thread.run_sync(cluster.start)
         assert sorted(got) == list(range(1, total + 1))  # none lost, none twice
         assert (await late.take("tasks", "late", 0)).new_watcher
         errors.append(down.value)
-        assert len(errors) >= 2
         host = f"127.0.0.1:{cluster.port}/{dbname}"
         for error in errors:
             message = str(error)

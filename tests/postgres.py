@@ -63,6 +63,16 @@ def _owner() -> str | None:
     raise RuntimeError("running as root, and neither a postgres nor a nobody user exists to run PostgreSQL")
 
 
+def _runuser() -> str:
+    """runuser (util-linux), wherever root's PATH leaves it."""
+    for found in (shutil.which("runuser"), "/usr/sbin/runuser", "/sbin/runuser"):
+        if found and Path(found).exists():
+            return found
+    raise RuntimeError(
+        "running as root, and runuser (util-linux), which starts PostgreSQL as its owner, is missing"
+    )
+
+
 class PostgresCluster:
     """One cluster; `with PostgresCluster.create() as pg:` starts it and removes it at the end."""
 
@@ -105,7 +115,7 @@ class PostgresCluster:
     def _run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         command = [str(self.bindir / args[0]), *args[1:]]
         if self.owner is not None:
-            command = ["runuser", "-u", self.owner, "--", *command]
+            command = [_runuser(), "-u", self.owner, "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.root)
         if done.returncode != 0:
             log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""

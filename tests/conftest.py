@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -11,6 +12,7 @@ from mcp import Client
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
 from tests.helpers import CANARY_KEY, FUZZ_STATS, TRANSCRIPT, control, settings_for
+from tests.postgres import PostgresCluster
 
 
 class _Recorder(logging.Handler):
@@ -62,3 +64,17 @@ async def mcp(fresh: SandboxServer) -> AsyncIterator[Client]:
     """An in-process MCP client session on a server whose Paymo is the fresh sandbox."""
     async with Client(build_server(settings_for(fresh))) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster for the session (started on first use); skipped where its
+    binaries are missing, except in CI, which installs them."""
+    try:
+        cluster = PostgresCluster.create()
+    except FileNotFoundError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    with cluster:
+        yield cluster

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import sqlite3
 import threading
@@ -48,19 +47,14 @@ import anyio.from_thread
 import anyio.to_thread
 from pydantic import SecretStr
 
-from paymo_mcp.watch.errors import UnstorableRecord, WatchInputError, WatchStoreError
-from paymo_mcp.watch.records import HookRecord, TakeResult, record_id_of
+from paymo_mcp.watch.codec import FIELD_NAME, INT64, NUMERIC_TEXT, START_GRACE_S, event_row, parse_cursor
+from paymo_mcp.watch.errors import WatchInputError, WatchStoreError
+from paymo_mcp.watch.records import HookRecord, TakeResult
 from paymo_mcp.watch.timestamps import to_epoch
 
 T = TypeVar("T")
 
 SCHEMA_VERSION = 2
-# A watcher that starts "from now" still takes records Paymo stamped up to this long before now:
-# Paymo's clock and ours may differ, and a skipped record is worse than an early one.
-START_GRACE_S = 300.0
-# A payload nested deeper than this is refused at intake: SQLite's JSON functions stop at 1000
-# levels, and no Paymo record comes close.
-MAX_DEPTH = 64
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -131,53 +125,6 @@ _NOT_DELIVERED = (
     "NOT EXISTS (SELECT 1 FROM delivered d"
     " WHERE d.resource = e.resource AND d.watcher = ? AND d.record_id = e.record_id)"
 )
-_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_INT64 = range(-(2**63), 2**63)
-
-
-def _created_ts(record: Mapping[str, Any], fallback: float) -> float:
-    """`created_on` in Unix seconds, else the arrival time (a record is never dropped for its date)."""
-    value = record.get("created_on")
-    if isinstance(value, str | datetime):
-        try:
-            return to_epoch(value)
-        except (ValueError, OverflowError):
-            pass
-    return fallback
-
-
-def _depth_exceeds(value: Any, limit: int) -> bool:
-    """Whether JSON-like `value` nests deeper than `limit` (iterative: no recursion to run out of)."""
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict | list):
-            if depth > limit:
-                return True
-            stack += [(child, depth + 1) for child in (node.values() if isinstance(node, dict) else node)]
-    return False
-
-
-def payload_json(record: Mapping[str, Any]) -> str:
-    """The JSON the store keeps for a record; UnstorableRecord when it could not be served back intact."""
-    try:
-        record_id = record_id_of(record)
-    except ValueError as exc:
-        raise UnstorableRecord(str(exc)) from None
-    if _depth_exceeds(record, MAX_DEPTH):
-        raise UnstorableRecord(f"record {record_id} is nested more than {MAX_DEPTH} levels deep")
-    try:
-        return json.dumps(record, separators=(",", ":"), allow_nan=False)
-    except ValueError:
-        raise UnstorableRecord(f"record {record_id} holds NaN or Infinity, which JSON cannot carry") from None
-    except (TypeError, OverflowError) as exc:
-        raise UnstorableRecord(f"record {record_id} is not plain JSON ({exc})") from None
-
-
-def _event_row(record: Mapping[str, Any], now: float) -> tuple[int, float, str, float]:
-    """(record id, created, payload, received) for the events table; UnstorableRecord if it cannot be."""
-    payload = payload_json(record)
-    return record_id_of(record), _created_ts(record, now), payload, now
 
 
 def _filter_clause(filters: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
@@ -189,11 +136,11 @@ def _filter_clause(filters: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     for name, value in (filters or {}).items():
-        if not _FIELD.match(name):
+        if not FIELD_NAME.match(name):
             raise WatchInputError(f"filter field {name!r} is not a plain field name")
         path = f'$."{name}"'
         field = "(CASE WHEN json_valid(p.json) THEN json_extract(p.json, ?) END)"
-        if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
+        if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
             raise WatchInputError(f"{name}: {value} is out of range (no Paymo id is that large)")
         if value is None:
             clauses.append(f"{field} IS NULL")
@@ -206,20 +153,13 @@ def _filter_clause(filters: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
             params += [path, value, str(value)]
         elif isinstance(value, str):
             alternatives: list[Any] = [value]
-            if re.fullmatch(r"-?\d{1,18}", value):
+            if NUMERIC_TEXT.fullmatch(value):
                 alternatives.append(int(value))
             clauses.append(f"{field} IN ({', '.join('?' * len(alternatives))})")
             params += [path, *alternatives]
         else:
             raise WatchInputError(f"filter {name!r} must be a single string, number, boolean or null")
     return "".join(f" AND {c}" for c in clauses), params
-
-
-def _parse_cursor(cursor: str) -> tuple[str, int]:
-    token, _, number = cursor.partition(".")
-    if not token or not number.isdigit() or len(number) > 18:
-        raise WatchInputError("cursor: not a cursor this tool gave out; pass one back unchanged")
-    return token, int(number)
 
 
 class SqliteWatchStore:
@@ -362,7 +302,7 @@ class SqliteWatchStore:
         UnstorableRecord, and nothing stored, when one of them could not be handed back intact.
         """
         now = self.clock()
-        rows = [(resource, *_event_row(r, now)) for r in records]
+        rows = [(resource, *event_row(r, now)) for r in records]
         if not rows:
             return 0
         return await self._run(partial(self._add_events, rows))
@@ -409,7 +349,7 @@ class SqliteWatchStore:
             raise ValueError("limit must be 0 or more")
         since_ts = None if since is None else to_epoch(since)
         where, params = _filter_clause(filters)
-        resume = None if cursor is None else _parse_cursor(cursor)
+        resume = None if cursor is None else parse_cursor(cursor)
         take = partial(self._take, resource, watcher, limit, since_ts, where, params, resume)
         return await self._run(take)
 
@@ -729,6 +669,9 @@ class SqliteWatchStore:
         return await self._run(delete)
 
     # -- lifetime ---------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Nothing to do: the file is opened and checked when the store is made."""
 
     def close(self) -> None:
         """Close the connection; later calls raise."""

@@ -5,15 +5,27 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from paymo_mcp.watch.errors import WatchStoreError
 from paymo_mcp.watch.records import HookRecord, TakeResult
 from paymo_mcp.watch.sqlite_store import SqliteWatchStore
 
-__all__ = ["STORE_FILE", "SqliteWatchStore", "UnavailableStore", "WatchStore", "open_store"]
+if TYPE_CHECKING:
+    from paymo_mcp.watch.postgres_store import PostgresWatchStore
+
+__all__ = [
+    "STORE_FILE",
+    "SqliteWatchStore",
+    "UnavailableStore",
+    "WatchStore",
+    "is_postgres_url",
+    "open_store",
+    "postgres_store",
+]
 
 STORE_FILE = "watch.sqlite3"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 @runtime_checkable
@@ -93,16 +105,46 @@ class WatchStore(Protocol):
         """
         ...
 
+    async def open(self) -> None:
+        """Connect and create or migrate the schema now rather than at the first call (a server does
+        it at start); WatchStoreError when the database cannot be used. Calls after it may retry."""
+        ...
+
     async def aclose(self) -> None:
         """Release the store's resources."""
         ...
 
 
-def open_store(state_dir: str | Path) -> WatchStore:
-    """The default store: SQLite in `<state_dir>/watch.sqlite3` (the directory is created).
+def is_postgres_url(database_url: str | None) -> bool:
+    """Whether a PAYMO_DATABASE_URL selects the PostgreSQL store."""
+    return bool(database_url) and str(database_url).strip().lower().startswith(POSTGRES_SCHEMES)
 
-    WatchStoreError (naming the file and the fix) when it is damaged, foreign or cannot be created.
+
+def postgres_store(database_url: str) -> PostgresWatchStore:
+    """The PostgreSQL store for a URL (its driver is imported only when one is used)."""
+    from paymo_mcp.watch.postgres_store import PostgresWatchStore
+
+    return PostgresWatchStore(database_url.strip())
+
+
+def open_store(state_dir: str | Path, database_url: str | None = None) -> WatchStore:
+    """The store: PostgreSQL when `database_url` is a postgresql:// URL (shared by replicas; no I/O
+    here, it connects and migrates at `open()` or the first call), else SQLite in
+    `<state_dir>/watch.sqlite3` (the directory is created).
+
+    WatchStoreError (naming the file or database and the fix) when the SQLite file is damaged,
+    foreign or cannot be created, or `database_url` is set to something that is not PostgreSQL.
     """
+    if database_url is not None and database_url.strip():
+        if not is_postgres_url(database_url):
+            scheme = database_url.strip().partition(":")[0][:20]
+            raise WatchStoreError(
+                f"{scheme}:...",
+                "PAYMO_DATABASE_URL is set but is not a postgresql:// URL",
+                "Fix: set it to postgresql://user:password@host:port/dbname, or unset it for SQLite "
+                "under PAYMO_STATE_DIR.",
+            )
+        return postgres_store(database_url)
     return SqliteWatchStore(Path(state_dir) / STORE_FILE)
 
 

@@ -13,27 +13,38 @@ from pathlib import Path
 import anyio
 import pytest
 
-from paymo_mcp.watch import SqliteWatchStore
+from paymo_mcp.watch import SqliteWatchStore, WatchStore
+from tests.watch.backends import StoreBackend
 from tests.watch.watch_records import MakeRecord, make_record
 
 pytestmark = pytest.mark.anyio
 
 
-async def drain_ids(store: SqliteWatchStore, watcher: str, limit: int) -> list[int]:
+async def drain_ids(store: WatchStore, watcher: str, limit: int) -> list[int]:
     ids: list[int] = []
     while records := (await store.take("tasks", watcher, limit)).records:
         ids += [r["id"] for r in records]
     return ids
 
 
-def take_in_threads(stores: list[SqliteWatchStore], watcher: str, limit: int) -> list[list[int]]:
-    """Each store drains the watcher from its own thread (and event loop), all starting together."""
+def take_in_threads(
+    stores: list[WatchStore], watcher: str, limit: int, close: bool = False
+) -> list[list[int]]:
+    """Each store drains the watcher from its own thread (and event loop), all starting together;
+    with `close`, each store is closed in its thread (a PostgreSQL pool lives on its event loop)."""
     results: list[list[int]] = [[] for _ in stores]
     barrier = threading.Barrier(len(stores))
 
+    async def drain_and_close(store: WatchStore) -> list[int]:
+        try:
+            return await drain_ids(store, watcher, limit)
+        finally:
+            if close:
+                await store.aclose()
+
     def worker(index: int) -> None:
         barrier.wait()
-        results[index] = anyio.run(drain_ids, stores[index], watcher, limit)
+        results[index] = anyio.run(drain_and_close, stores[index])
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(stores))]
     for thread in threads:
@@ -50,7 +61,10 @@ def assert_split_exactly(parts: list[list[int]], expected: list[int]) -> None:
         assert part == sorted(part)  # each taker still sees oldest first
 
 
-async def test_concurrent_takes_from_threads_on_one_store(store: SqliteWatchStore, rec: MakeRecord) -> None:
+async def test_concurrent_takes_from_threads_on_one_store(
+    sqlite_store: SqliteWatchStore, rec: MakeRecord
+) -> None:
+    store = sqlite_store  # one instance used from two event loops: SQLite's threads allow it
     await store.take("tasks", "w", 0)
     await store.add_events("tasks", [rec(i, i) for i in range(1, 401)])
     parts = take_in_threads([store, store], "w", 3)
@@ -58,18 +72,16 @@ async def test_concurrent_takes_from_threads_on_one_store(store: SqliteWatchStor
 
 
 async def test_concurrent_takes_from_threads_on_two_store_instances(
-    store_path: Path, rec: MakeRecord
+    backend: StoreBackend, rec: MakeRecord
 ) -> None:
-    first, second = SqliteWatchStore(store_path), SqliteWatchStore(store_path)
-    await first.take("tasks", "w", 0)
-    await first.add_events("tasks", [rec(i, i) for i in range(1, 401)])
-    parts = take_in_threads([first, second], "w", 3)
+    setup = backend.open()
+    await setup.take("tasks", "w", 0)
+    await setup.add_events("tasks", [rec(i, i) for i in range(1, 401)])
+    parts = take_in_threads([backend.open(), backend.open()], "w", 3, close=True)
     assert_split_exactly(parts, list(range(1, 401)))
-    await first.aclose()
-    await second.aclose()
 
 
-async def test_concurrent_takes_and_adds_in_one_event_loop(store: SqliteWatchStore) -> None:
+async def test_concurrent_takes_and_adds_in_one_event_loop(store: WatchStore) -> None:
     await store.take("tasks", "w", 0)
     taken: list[int] = []
 
@@ -91,9 +103,9 @@ async def test_concurrent_takes_and_adds_in_one_event_loop(store: SqliteWatchSto
 
 
 async def test_two_store_instances_share_watchers_events_and_cursors(
-    store_path: Path, rec: MakeRecord
+    backend: StoreBackend, rec: MakeRecord
 ) -> None:
-    a, b = SqliteWatchStore(store_path), SqliteWatchStore(store_path)
+    a, b = backend.open(), backend.open()
     await a.take("tasks", "w", 0)
     await a.add_events("tasks", [rec(1, 1), rec(2, 2)])
     assert [r["id"] for r in (await b.take("tasks", "w", 1)).records] == [1]
@@ -106,8 +118,9 @@ async def test_two_store_instances_share_watchers_events_and_cursors(
 
 
 async def test_a_take_cancelled_before_it_commits_gives_nothing_away(
-    store: SqliteWatchStore, store_path: Path, rec: MakeRecord
+    sqlite_store: SqliteWatchStore, store_path: Path, rec: MakeRecord
 ) -> None:
+    store = sqlite_store
     await store.take("tasks", "w", 0)
     await store.add_events("tasks", [rec(1), rec(2), rec(3)])
     # Another process holds the write lock, so the take is still waiting when its caller gives up.
@@ -124,7 +137,8 @@ async def test_a_take_cancelled_before_it_commits_gives_nothing_away(
 PROCESS_SCRIPT = """
 import json, os, sys, time
 import anyio
-from paymo_mcp.watch import SqliteWatchStore
+from paymo_mcp.watch import SqliteWatchStore, WatchStore
+from tests.watch.backends import StoreBackend
 
 path, go, first_id = sys.argv[1], sys.argv[2], int(sys.argv[3])
 

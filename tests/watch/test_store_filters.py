@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from paymo_mcp.watch import SqliteWatchStore
+from paymo_mcp.watch import WatchStore
 from tests.watch.watch_records import MakeRecord
 
 pytestmark = pytest.mark.anyio
 
 
-async def ids(store: SqliteWatchStore, limit: int, **filters: object) -> tuple[list[int], int]:
+async def ids(store: WatchStore, limit: int, **filters: object) -> tuple[list[int], int]:
     result = await store.take("tasks", "w", limit, filters=filters)
     return [r["id"] for r in result.records], result.remaining
 
 
 async def test_filters_apply_before_the_limit_and_remaining_counts_matches(
-    store: SqliteWatchStore, rec: MakeRecord
+    store: WatchStore, rec: MakeRecord
 ) -> None:
     await store.take("tasks", "w", 1)
     await store.add_events("tasks", [rec(i, i, project_id=7 if i % 3 == 0 else 8) for i in range(1, 31)])
@@ -28,7 +28,7 @@ async def test_filters_apply_before_the_limit_and_remaining_counts_matches(
     assert all(i % 3 for i in rest)
 
 
-async def test_filters_combine_and_match_ids_given_as_text(store: SqliteWatchStore, rec: MakeRecord) -> None:
+async def test_filters_combine_and_match_ids_given_as_text(store: WatchStore, rec: MakeRecord) -> None:
     await store.take("tasks", "w", 1)
     await store.add_events(
         "tasks",
@@ -42,7 +42,7 @@ async def test_filters_combine_and_match_ids_given_as_text(store: SqliteWatchSto
     assert await ids(store, 10, project_id=7) == ([1], 0)
 
 
-async def test_boolean_and_null_filters(store: SqliteWatchStore, rec: MakeRecord) -> None:
+async def test_boolean_and_null_filters(store: WatchStore, rec: MakeRecord) -> None:
     await store.take("tasks", "w", 1)
     await store.add_events(
         "tasks",
@@ -56,7 +56,7 @@ async def test_boolean_and_null_filters(store: SqliteWatchStore, rec: MakeRecord
     assert await ids(store, 10, due_date=None) == ([1, 3], 0)
 
 
-async def test_bad_filters_are_refused(store: SqliteWatchStore) -> None:
+async def test_bad_filters_are_refused(store: WatchStore) -> None:
     with pytest.raises(ValueError, match="plain field name"):
         await store.take("tasks", "w", 1, filters={"a') OR 1=1 --": 1})
     with pytest.raises(ValueError, match="single"):

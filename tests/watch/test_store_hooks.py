@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from paymo_mcp.watch import HookRecord, SqliteWatchStore, open_store
+from paymo_mcp.watch import HookRecord, WatchStore, open_store
+from tests.watch.backends import StoreBackend
 
 pytestmark = pytest.mark.anyio
 
@@ -22,7 +23,7 @@ def hook(
     return HookRecord(resource, hook_id, "model.insert.Task", url, SecretStr(SECRET))
 
 
-async def test_hooks_are_saved_found_replaced_and_deleted(store: SqliteWatchStore) -> None:
+async def test_hooks_are_saved_found_replaced_and_deleted(store: WatchStore) -> None:
     await store.save_hook(hook(1))
     await store.save_hook(hook(2, "projects", "https://mcp.example/webhooks/paymo/projects"))
     assert {h.hook_id for h in await store.list_hooks()} == {1, 2}
@@ -40,11 +41,11 @@ async def test_hooks_are_saved_found_replaced_and_deleted(store: SqliteWatchStor
     assert [h.hook_id for h in await store.list_hooks()] == [2]
 
 
-async def test_hooks_survive_a_restart(store_path: Path) -> None:
-    first = SqliteWatchStore(store_path)
+async def test_hooks_survive_a_restart(backend: StoreBackend) -> None:
+    first = backend.open()
     await first.save_hook(hook(5))
     await first.aclose()
-    again = SqliteWatchStore(store_path)
+    again = backend.open()
     assert await again.list_hooks() == [hook(5)]
     await again.aclose()
 
@@ -64,15 +65,15 @@ async def test_the_state_file_is_private_to_its_user(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "state").stat().st_mode) == 0o700
 
 
-async def test_a_closed_store_refuses_calls(store_path: Path) -> None:
-    store = SqliteWatchStore(store_path)
+async def test_a_closed_store_refuses_calls(backend: StoreBackend) -> None:
+    store = backend.open()
     await store.aclose()
     await store.aclose()
     with pytest.raises(RuntimeError, match="closed"):
         await store.list_hooks()
 
 
-async def test_high_water_only_moves_forward(store: SqliteWatchStore) -> None:
+async def test_high_water_only_moves_forward(store: WatchStore) -> None:
     assert await store.high_water("tasks") is None
     await store.set_high_water("tasks", 50)
     await store.set_high_water("tasks", 40)  # a slower poller finishing late

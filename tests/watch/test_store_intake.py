@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from paymo_mcp.watch import SqliteWatchStore
+from paymo_mcp.watch import SqliteWatchStore, WatchStore
 from paymo_mcp.watch.errors import UnstorableRecord, WatchInputError
+from tests.watch.backends import StoreBackend
 from tests.watch.receiver_client import Receiver
 from tests.watch.watch_records import MakeRecord, make_record
 
@@ -36,17 +37,18 @@ def nested(depth: int) -> Any:
     ],
 )
 async def test_a_record_the_store_could_not_serve_back_is_refused_and_nothing_is_stored(
-    store: SqliteWatchStore, store_path: Path, record: dict[str, Any], says: str
+    store: WatchStore, backend: StoreBackend, record: dict[str, Any], says: str
 ) -> None:
     with pytest.raises(UnstorableRecord, match=says):
         await store.add_events("tasks", [make_record(7), record])
-    with sqlite3.connect(store_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
+    await store.take("tasks", "w", 0)  # the PostgreSQL schema is made at the first call
+    assert await backend.count("events") == 0
 
 
 async def test_an_old_payload_that_is_not_json_does_not_break_filtered_takes(
-    store: SqliteWatchStore, store_path: Path, rec: MakeRecord
+    sqlite_store: SqliteWatchStore, store_path: Path, rec: MakeRecord
 ) -> None:
+    store = sqlite_store
     await store.take("tasks", "w", 0)
     await store.add_events("tasks", [rec(1, 1, project_id=5), rec(2, 2, project_id=5)])
     with sqlite3.connect(store_path) as db:  # what an older version stored for a NaN
@@ -59,9 +61,7 @@ async def test_an_old_payload_that_is_not_json_does_not_break_filtered_takes(
 
 
 @pytest.mark.parametrize("value", [2**63, 10**30, -(2**63) - 1])
-async def test_a_filter_id_beyond_sqlite_integers_is_one_clear_line(
-    store: SqliteWatchStore, value: int
-) -> None:
+async def test_a_filter_id_beyond_sqlite_integers_is_one_clear_line(store: WatchStore, value: int) -> None:
     with pytest.raises(WatchInputError, match=r"project_id: .* out of range"):
         await store.take("tasks", "w", 10, filters={"project_id": value})
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from paymo_mcp.watch import SqliteWatchStore
+from paymo_mcp.watch import WatchStore
+from tests.watch.backends import StoreBackend
 from tests.watch.watch_records import MakeRecord, stamp
 
 pytestmark = pytest.mark.anyio
@@ -19,13 +18,8 @@ def later() -> datetime:
     return datetime.now(UTC) + timedelta(hours=1)
 
 
-def payloads(path: Path) -> int:
-    with sqlite3.connect(path) as db:
-        return int(db.execute("SELECT COUNT(*) FROM payloads").fetchone()[0])
-
-
 async def test_prune_keeps_what_a_watcher_has_not_seen(
-    store: SqliteWatchStore, store_path: Path, rec: MakeRecord
+    store: WatchStore, backend: StoreBackend, rec: MakeRecord
 ) -> None:
     await store.take("tasks", "a", 0)
     await store.take("tasks", "b", 0)
@@ -33,12 +27,12 @@ async def test_prune_keeps_what_a_watcher_has_not_seen(
     await store.take("tasks", "a", 10)
     await store.take("tasks", "b", 4)
     assert await store.prune(later()) == 4
-    assert payloads(store_path) == 6
+    assert await backend.count("payloads") == 6
     assert [r["id"] for r in (await store.take("tasks", "b", 10)).records] == list(range(5, 11))
     assert await store.prune(later()) == 6
 
 
-async def test_prune_leaves_recent_events(store: SqliteWatchStore, rec: MakeRecord) -> None:
+async def test_prune_leaves_recent_events(store: WatchStore, rec: MakeRecord) -> None:
     await store.take("tasks", "a", 0)
     await store.add_events("tasks", [rec(1)])
     await store.take("tasks", "a", 10)
@@ -46,7 +40,7 @@ async def test_prune_leaves_recent_events(store: SqliteWatchStore, rec: MakeReco
 
 
 async def test_a_pruned_record_delivered_again_is_not_returned_again(
-    store: SqliteWatchStore, rec: MakeRecord
+    store: WatchStore, rec: MakeRecord
 ) -> None:
     await store.take("tasks", "a", 0)
     await store.add_events("tasks", [rec(1), rec(2)])
@@ -57,7 +51,7 @@ async def test_a_pruned_record_delivered_again_is_not_returned_again(
 
 
 async def test_a_backfill_restores_pruned_records_for_a_new_since_watcher_only(
-    store: SqliteWatchStore, rec: MakeRecord
+    store: WatchStore, rec: MakeRecord
 ) -> None:
     await store.take("tasks", "a", 0)
     await store.add_events("tasks", [rec(1), rec(2)])
@@ -68,7 +62,7 @@ async def test_a_backfill_restores_pruned_records_for_a_new_since_watcher_only(
     assert (await store.take("tasks", "a", 10)).records == []
 
 
-async def test_without_watchers_everything_old_can_go(store: SqliteWatchStore, rec: MakeRecord) -> None:
+async def test_without_watchers_everything_old_can_go(store: WatchStore, rec: MakeRecord) -> None:
     await store.add_events("tasks", [rec(1), rec(2)])
     assert await store.prune(later()) == 2
     assert (await store.take("tasks", "new", 10, since=stamp(-10))).records == []

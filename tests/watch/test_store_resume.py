@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from paymo_mcp.watch import SqliteWatchStore
+from paymo_mcp.watch import WatchStore
 from paymo_mcp.watch.errors import WatchInputError
+from tests.watch.backends import StoreBackend
 from tests.watch.watch_records import MakeRecord
 
 pytestmark = pytest.mark.anyio
@@ -18,7 +17,7 @@ def ids(result: object) -> list[int]:
 
 
 async def test_an_answer_lost_on_the_way_is_taken_again_with_the_previous_cursor(
-    store: SqliteWatchStore, rec: MakeRecord
+    store: WatchStore, rec: MakeRecord
 ) -> None:
     start = await store.take("tasks", "w", 10)
     await store.add_events("tasks", [rec(i, i) for i in range(1, 31)])
@@ -29,7 +28,7 @@ async def test_an_answer_lost_on_the_way_is_taken_again_with_the_previous_cursor
 
 
 async def test_resuming_never_repeats_what_the_answers_up_to_the_cursor_carried(
-    store: SqliteWatchStore, rec: MakeRecord
+    store: WatchStore, rec: MakeRecord
 ) -> None:
     await store.take("tasks", "w", 0)
     await store.add_events("tasks", [rec(i, i) for i in range(1, 31)])
@@ -43,7 +42,7 @@ async def test_resuming_never_repeats_what_the_answers_up_to_the_cursor_carried(
 
 
 async def test_each_answer_has_its_own_cursor_and_without_cursor_takes_go_on(
-    store: SqliteWatchStore, rec: MakeRecord
+    store: WatchStore, rec: MakeRecord
 ) -> None:
     first = await store.take("tasks", "w", 0)
     await store.add_events("tasks", [rec(i, i) for i in range(1, 5)])
@@ -53,13 +52,13 @@ async def test_each_answer_has_its_own_cursor_and_without_cursor_takes_go_on(
     assert ids(second) + ids(third) == [1, 2, 3, 4]
 
 
-async def test_a_cursor_survives_a_restart(store_path: Path, rec: MakeRecord) -> None:
-    store = SqliteWatchStore(store_path)
+async def test_a_cursor_survives_a_restart(backend: StoreBackend, rec: MakeRecord) -> None:
+    store = backend.open()
     received = await store.take("tasks", "w", 0)
     await store.add_events("tasks", [rec(i, i) for i in range(1, 6)])
     await store.take("tasks", "w", 5)  # taken, then the process dies before answering
     await store.aclose()
-    store = SqliteWatchStore(store_path)
+    store = backend.open()
     try:
         assert ids(await store.take("tasks", "w", 10, cursor=received.cursor)) == [1, 2, 3, 4, 5]
     finally:
@@ -67,7 +66,7 @@ async def test_a_cursor_survives_a_restart(store_path: Path, rec: MakeRecord) ->
 
 
 async def test_records_made_pending_again_keep_to_the_filter_and_wait_for_the_rest(
-    store: SqliteWatchStore, rec: MakeRecord
+    store: WatchStore, rec: MakeRecord
 ) -> None:
     start = await store.take("tasks", "w", 0)
     await store.add_events("tasks", [rec(i, i, project_id=i % 2) for i in range(1, 11)])
@@ -87,7 +86,7 @@ async def test_records_made_pending_again_keep_to_the_filter_and_wait_for_the_re
     ],
 )
 async def test_a_cursor_that_is_not_this_watchers_is_refused_with_one_line(
-    store: SqliteWatchStore, cursor: str, says: str
+    store: WatchStore, cursor: str, says: str
 ) -> None:
     token = (await store.take("tasks", "w", 0)).cursor.split(".")[0]
     with pytest.raises(WatchInputError, match=says) as refused:
@@ -95,7 +94,7 @@ async def test_a_cursor_that_is_not_this_watchers_is_refused_with_one_line(
     assert "\n" not in str(refused.value)
 
 
-async def test_a_cursor_for_another_watcher_or_resource_is_refused(store: SqliteWatchStore) -> None:
+async def test_a_cursor_for_another_watcher_or_resource_is_refused(store: WatchStore) -> None:
     theirs = await store.take("tasks", "other", 0)
     await store.take("tasks", "w", 0)
     await store.take("projects", "other", 0)

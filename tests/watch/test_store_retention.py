@@ -3,15 +3,13 @@ and the schedule the server runs prunes again and again."""
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import anyio
 import pytest
 
-from paymo_mcp.watch import SqliteWatchStore
+from paymo_mcp.watch import WatchStore
 from paymo_mcp.watch.errors import WatchInputError
 from paymo_mcp.watch.retention import PRUNE_EVERY_S, prune_expired, prune_forever
+from tests.watch.backends import StoreBackend
 from tests.watch.fake_clock import DAY, FakeClock
 from tests.watch.watch_records import MakeRecord
 
@@ -24,19 +22,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def timed(store_path: Path, clock: FakeClock) -> SqliteWatchStore:
-    opened = SqliteWatchStore(store_path, clock=clock)
-    yield opened  # type: ignore[misc]
-    await opened.aclose()
-
-
-def count(path: Path, sql: str) -> int:
-    with sqlite3.connect(path) as db:
-        return int(db.execute(sql).fetchone()[0])
+def timed(backend: StoreBackend, clock: FakeClock) -> WatchStore:
+    return backend.open(clock=clock)
 
 
 async def test_a_lost_answer_can_be_taken_again_for_seven_days_then_the_cursor_expires(
-    timed: SqliteWatchStore, clock: FakeClock, rec: MakeRecord
+    timed: WatchStore, clock: FakeClock, rec: MakeRecord
 ) -> None:
     start = await timed.take("tasks", "w", 0)
     await timed.add_events("tasks", [rec(i, i) for i in range(1, 11)])
@@ -59,25 +50,24 @@ async def test_a_lost_answer_can_be_taken_again_for_seven_days_then_the_cursor_e
 
 
 async def test_payloads_go_after_the_retention_once_every_watcher_has_them(
-    timed: SqliteWatchStore, store_path: Path, clock: FakeClock, rec: MakeRecord
+    timed: WatchStore, backend: StoreBackend, clock: FakeClock, rec: MakeRecord
 ) -> None:
     await timed.take("tasks", "fast", 0)
     await timed.take("tasks", "slow", 0)
     await timed.add_events("tasks", [rec(i, i) for i in range(1, 21)])
     await timed.take("tasks", "fast", 20)
     await timed.take("tasks", "slow", 5)
-    payloads = "SELECT COUNT(*) FROM payloads"
     clock.advance(6 * DAY)
     assert await prune_expired(timed, clock()) == 0  # within the retention: all kept
     clock.advance(2 * DAY)
     assert await prune_expired(timed, clock()) == 5  # what "slow" has not taken stays
-    assert count(store_path, payloads) == 15
-    assert count(store_path, "SELECT COUNT(*) FROM delivered") == 0
+    assert await backend.count("payloads") == 15
+    assert await backend.count("delivered") == 0
     assert [r["id"] for r in (await timed.take("tasks", "slow", 50)).records] == list(range(6, 21))
 
 
 async def test_a_watcher_idle_for_thirty_days_is_forgotten_with_what_it_held(
-    timed: SqliteWatchStore, store_path: Path, clock: FakeClock, rec: MakeRecord
+    timed: WatchStore, backend: StoreBackend, clock: FakeClock, rec: MakeRecord
 ) -> None:
     await timed.take("tasks", "busy", 0)
     await timed.take("tasks", "idle", 0)
@@ -91,21 +81,20 @@ async def test_a_watcher_idle_for_thirty_days_is_forgotten_with_what_it_held(
     clock.advance(1 * DAY)
     await prune_expired(timed, clock())
     assert not await timed.watcher_exists("tasks", "idle")
-    assert count(store_path, "SELECT COUNT(*) FROM payloads") == 0
+    assert await backend.count("payloads") == 0
 
 
 async def test_the_schedule_prunes_at_start_and_then_every_interval(
-    timed: SqliteWatchStore, store_path: Path, clock: FakeClock, rec: MakeRecord
+    timed: WatchStore, backend: StoreBackend, clock: FakeClock, rec: MakeRecord
 ) -> None:
     await timed.take("tasks", "w", 0)
     waits: list[float] = []
-    payloads = "SELECT COUNT(*) FROM payloads"
     seen: list[int] = []
 
     async def sleep(seconds: float) -> None:
         # Each "hour" a record arrives and is taken; the clock then jumps two days on.
         waits.append(seconds)
-        seen.append(count(store_path, payloads))
+        seen.append(await backend.count("payloads"))
         if len(waits) == 6:
             scope.cancel()
         await timed.add_events("tasks", [rec(len(waits))])

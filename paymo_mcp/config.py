@@ -151,6 +151,12 @@ class Settings(BaseSettings):
         validation_alias="PAYMO_STATE_DIR",
         description="where watch cursors, events and hook records live (SQLite)",
     )
+    database_url: SecretStr | None = Field(
+        None,
+        validation_alias="PAYMO_DATABASE_URL",
+        description="`postgresql://user:password@host/db`: watch state in PostgreSQL, shared by replicas "
+        "(default: SQLite in the state dir)",
+    )
     webhook_url: str | None = Field(
         None,
         validation_alias="PAYMO_WEBHOOK_URL",

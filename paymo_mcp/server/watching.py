@@ -77,11 +77,16 @@ class WatchHub:
         """The store; when the file cannot be used, a stand-in whose every call says why (watch only)."""
         if self._store is None:
             try:
-                self._store = open_store(self.settings.state_dir)
+                self._store = open_store(self.settings.state_dir, self._database_url)
             except WatchStoreError as exc:
                 logger.warning("%s", exc)
                 self._store = cast(WatchStore, UnavailableStore(exc))
         return self._store
+
+    @property
+    def _database_url(self) -> str | None:
+        url = self.settings.database_url
+        return url.get_secret_value() if url is not None else None
 
     async def opened_store(self) -> WatchStore:
         """The store, opened off the event loop the first time."""
@@ -111,6 +116,11 @@ class WatchHub:
         pruned on a schedule."""
         # Opening checks the file (quick_check reads it all): in a thread, off the event loop.
         store = await self.opened_store()
+        if self.store_usable:
+            try:  # PostgreSQL: connect and create or migrate the schema now, not at the first call
+                await store.open()
+            except WatchStoreError as exc:  # down at start: each call tries again, no restart needed
+                logger.warning("%s", exc)
         service = WatchService(client, store, webhook_url=self.webhook_url)
         try:
             async with anyio.create_task_group() as serving:

@@ -16,7 +16,8 @@ from paymo_mcp.watch.store import open_store
 
 async def _run(settings: Settings, action: str, hook_id: int | None) -> int:
     try:
-        store = open_store(settings.state_dir)
+        url = settings.database_url.get_secret_value() if settings.database_url else None
+        store = open_store(settings.state_dir, url)
     except WatchStoreError as exc:
         print(f"paymo-mcp: {exc}", file=sys.stderr)
         return 1

@@ -93,3 +93,17 @@ def parse_cursor(cursor: str) -> tuple[str, int]:
     if not token or not number.isdigit() or len(number) > 18:
         raise WatchInputError("cursor: not a cursor this tool gave out; pass one back unchanged")
     return token, int(number)
+
+
+def resumable_batch(watcher: str, token: str, batch: int, pruned_batch: int, resume: tuple[str, int]) -> int:
+    """The batch a cursor resumes after, when it is this watcher's and still within retention;
+    WatchInputError otherwise. `token`/`batch`: the watcher's now; `resume`: the cursor's."""
+    their_token, after = resume
+    if their_token != token or after > batch:
+        raise WatchInputError(
+            f"cursor: not from an answer to watcher {watcher!r} on this resource (or that watcher "
+            "expired); pass the cursor of its last answer, or call without cursor"
+        )
+    if after < pruned_batch:
+        raise WatchInputError("cursor: that answer is older than the retention (7 days); call without cursor")
+    return after

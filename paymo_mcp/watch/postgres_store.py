@@ -51,6 +51,7 @@ from paymo_mcp.watch.codec import (
     check_filters,
     event_row,
     parse_cursor,
+    resumable_batch,
 )
 from paymo_mcp.watch.errors import WatchInputError, WatchStoreError
 from paymo_mcp.watch.records import HookRecord, TakeResult
@@ -620,16 +621,7 @@ class PostgresWatchStore:
     ) -> int:
         """Make what the answers after the cursor's carried pending again (they never arrived);
         returns the watcher's `done_seq`, lowered below them."""
-        their_token, after = resume
-        if their_token != token or after > batch:
-            raise WatchInputError(
-                f"cursor: not from an answer to watcher {watcher!r} on this resource (or that watcher "
-                "expired); pass the cursor of its last answer, or call without cursor"
-            )
-        if after < pruned_batch:
-            raise WatchInputError(
-                "cursor: that answer is older than the retention (7 days); call without cursor"
-            )
+        after = resumable_batch(watcher, token, batch, pruned_batch, resume)
         lowest = await conn.fetchval(
             "WITH gone AS (DELETE FROM paymo_mcp.delivered WHERE resource = $1 AND watcher = $2"
             " AND batch > $3 RETURNING seq) SELECT MIN(seq) FROM gone",

@@ -47,7 +47,15 @@ import anyio.from_thread
 import anyio.to_thread
 from pydantic import SecretStr
 
-from paymo_mcp.watch.codec import FIELD_NAME, INT64, NUMERIC_TEXT, START_GRACE_S, event_row, parse_cursor
+from paymo_mcp.watch.codec import (
+    FIELD_NAME,
+    INT64,
+    NUMERIC_TEXT,
+    START_GRACE_S,
+    event_row,
+    parse_cursor,
+    resumable_batch,
+)
 from paymo_mcp.watch.errors import WatchInputError, WatchStoreError
 from paymo_mcp.watch.records import HookRecord, TakeResult
 from paymo_mcp.watch.timestamps import to_epoch
@@ -440,16 +448,7 @@ class SqliteWatchStore:
     ) -> int:
         """Make what the answers after the cursor's carried pending again (they never arrived);
         returns the watcher's `done_seq`, lowered below them."""
-        their_token, after = resume
-        if their_token != token or after > batch:
-            raise WatchInputError(
-                f"cursor: not from an answer to watcher {watcher!r} on this resource (or that watcher "
-                "expired); pass the cursor of its last answer, or call without cursor"
-            )
-        if after < pruned_batch:
-            raise WatchInputError(
-                "cursor: that answer is older than the retention (7 days); call without cursor"
-            )
+        after = resumable_batch(watcher, token, batch, pruned_batch, resume)
         lowest = conn.execute(
             "SELECT MIN(seq) FROM delivered WHERE resource = ? AND watcher = ? AND batch > ?",
             (resource, watcher, after),

@@ -80,9 +80,11 @@ def test_each_variable_sets_its_field() -> None:
             "PAYMO_WEBHOOK_URL": "https://hooks.example/",
             "PAYMO_WEBHOOK_PORT": "8787",
             "PAYMO_WEBHOOK_HOST": "0.0.0.0",
+            "PAYMO_DATABASE_URL": "postgresql://u:pw@db/paymo",
         }
     )
     assert settings.api_key == SecretStr("key") and settings.password == SecretStr("pw")
+    assert settings.database_url == SecretStr("postgresql://u:pw@db/paymo")
     assert (settings.base_url, settings.timeout_s, settings.max_tries) == ("http://127.0.0.1:1/api/", 2.5, 2)
     assert settings.read_only is True and settings.confirm_deletes is False
     assert settings.toolsets == ("tasks", "tasklists", "projects", "invoices", "lookups")

@@ -15,6 +15,7 @@ from paymo_mcp.catalog.toolsets import DEFAULT_TOOLSETS, OPT_IN, PRESETS, TOOL_T
 from paymo_mcp.config import Settings
 from paymo_mcp.server.prompts import PROMPTS
 from paymo_mcp.server.resources import LOOKUP_NAMES
+from paymo_mcp.tools.generator import resource_tools
 from paymo_mcp.tools.references import REFERENCES
 from paymo_mcp.tools.registry import HAND_WRITTEN, build_tools
 from paymo_mcp.watch.resources import WATCH_RESOURCES
@@ -113,3 +114,29 @@ def test_the_path_check_sees_a_written_path() -> None:
         "await TIME_ENTRIES.on(client).list()\n"
     )
     assert literal_paths(tree) == [1, 2]
+
+
+def test_a_spec_says_which_operations_it_has_and_refuses_one_without_its_model() -> None:
+    from paymo_mcp.catalog.resources import TASKS
+    from paymo_mcp.catalog.spec import ResourceSpec
+
+    common = {
+        "name": "notes",
+        "singular": "note",
+        "noun": "note",
+        "path": "notes",
+        "key": "notes",
+        "read": TASKS.read,
+        "filters": TASKS.filters,
+        "includes": (),
+    }
+    # Create but no update or delete: only what is declared is served.
+    spec = ResourceSpec(**common, create=TASKS.create, operations=("create", "list"))
+    assert spec.ops == ("list", "create") and not spec.watchable
+    names = {t.name for t in resource_tools(spec)}
+    assert names == {"list_notes", "create_note"}
+    assert ResourceSpec(**common).ops == ("list", "get")  # derived: no write models, no webhook
+    with pytest.raises(ValueError, match="update declared without its model"):
+        ResourceSpec(**common, operations=("update",))
+    with pytest.raises(ValueError, match="unknown operations"):
+        ResourceSpec(**common, operations=("archive",))

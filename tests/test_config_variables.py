@@ -80,6 +80,7 @@ def test_each_variable_sets_its_field() -> None:
             "PAYMO_WEBHOOK_URL": "https://hooks.example/",
             "PAYMO_WEBHOOK_PORT": "8787",
             "PAYMO_WEBHOOK_HOST": "0.0.0.0",
+            "PAYMO_DATABASE_URL": "postgresql://u:pw@db:5432/paymo",
         }
     )
     assert settings.api_key == SecretStr("key") and settings.password == SecretStr("pw")
@@ -92,6 +93,7 @@ def test_each_variable_sets_its_field() -> None:
         8787,
         "0.0.0.0",
     )
+    assert settings.database_url == SecretStr("postgresql://u:pw@db:5432/paymo")
     assert settings.model_fields_set == set(VARIABLES.values())
     assert Settings.from_env({"PAYMO_NO_CONFIRM": "off"}).confirm_deletes is True
 

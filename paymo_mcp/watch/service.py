@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import anyio
@@ -93,8 +94,16 @@ class WatchService:
         return live
 
     async def _ensure_hook(self, res: WatchResource) -> HookRecord:
+        """The resource's live hook, registered if needed. Checking and creating run under a lock on
+        the store, so replicas starting together on one database register one hook, not one each:
+        the second finds the first one's hook in the store and reuses it."""
         assert self.webhook_url is not None
         target = hook_target(self.webhook_url, res.name)
+        return await self.store.exclusive(
+            f"hook {res.name} {target}", partial(self._check_or_create, res, target)
+        )
+
+    async def _check_or_create(self, res: WatchResource, target: str) -> HookRecord:
         known = await self.store.get_hook_by_resource(res.name, target)
         if known is not None:
             try:

@@ -36,13 +36,14 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+import anyio
 import anyio.from_thread
 import anyio.to_thread
 from pydantic import SecretStr
@@ -189,6 +190,7 @@ class SqliteWatchStore:
         self.start_grace_s = start_grace_s
         self.clock = clock
         self._lock = threading.Lock()
+        self._named_locks: dict[str, anyio.Lock] = {}
         self._conn: sqlite3.Connection | None = None
         try:
             self._conn = self._open(busy_timeout_s)
@@ -666,6 +668,13 @@ class SqliteWatchStore:
                 return conn.execute("DELETE FROM hooks WHERE hook_id = ?", (hook_id,)).rowcount > 0
 
         return await self._run(delete)
+
+    async def exclusive(self, key: str, fn: Callable[[], Awaitable[T]]) -> T:
+        """Run `fn` while holding the lock named `key` in this process (one SQLite file serves one
+        process: there is no other replica to keep out)."""
+        lock = self._named_locks.setdefault(key, anyio.Lock())
+        async with lock:
+            return await fn()
 
     # -- lifetime ---------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from paymo_mcp.watch.errors import WatchStoreError
 from paymo_mcp.watch.records import HookRecord, TakeResult
@@ -26,6 +26,7 @@ __all__ = [
 
 STORE_FILE = "watch.sqlite3"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -93,6 +94,13 @@ class WatchStore(Protocol):
 
     async def delete_hook(self, hook_id: int) -> bool:
         """Forget a hook record; whether it existed."""
+        ...
+
+    async def exclusive(self, key: str, fn: Callable[[], Awaitable[T]]) -> T:
+        """Run `fn` while holding the lock named `key` for everyone who shares this store: with
+        PostgreSQL, every replica of the deployment (a session advisory lock, freed if the process
+        dies); with SQLite, this process. What `fn` does through the store is not part of one
+        transaction: the lock only keeps two holders of `key` from running at the same time."""
         ...
 
     async def prune(self, older_than: datetime, idle_before: datetime | None = None) -> int:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import stat
+from functools import partial
 from pathlib import Path
 
+import anyio
 import pytest
 from pydantic import SecretStr
 
 from paymo_mcp.watch import HookRecord, WatchStore, open_store
+from paymo_mcp.watch.postgres_store import PostgresWatchStore
 from tests.watch.backends import StoreBackend
 
 pytestmark = pytest.mark.anyio
@@ -79,3 +82,41 @@ async def test_high_water_only_moves_forward(store: WatchStore) -> None:
     await store.set_high_water("tasks", 40)  # a slower poller finishing late
     assert await store.high_water("tasks") == 50
     assert await store.high_water("projects") is None
+
+
+async def test_holders_of_one_lock_take_turns_across_store_instances(backend: StoreBackend) -> None:
+    """`exclusive`: what hook registration runs under. On PostgreSQL two stores (two replicas) on one
+    database take turns; on SQLite one store's callers do. Another key does not wait."""
+    one = backend.open()
+    two = backend.open() if isinstance(one, PostgresWatchStore) else one
+    inside: list[str] = []
+    overlaps: list[str] = []
+
+    async def hold(name: str) -> str:
+        if inside:
+            overlaps.append(name)
+        inside.append(name)
+        await anyio.sleep(0.1)
+        inside.remove(name)
+        return name
+
+    results: list[str] = []
+
+    async def run(store: WatchStore, name: str, key: str = "hook tasks") -> None:
+        results.append(await store.exclusive(key, partial(hold, name)))
+
+    async with anyio.create_task_group() as tg:
+        for i in range(3):
+            tg.start_soon(run, one, f"one-{i}")
+            tg.start_soon(run, two, f"two-{i}")
+    assert sorted(results) == sorted(f"{s}-{i}" for s in ("one", "two") for i in range(3))
+    assert overlaps == []
+
+    # The lock is let go after a failure too, and a different key never waits for it.
+    async def boom() -> str:
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        await one.exclusive("hook tasks", boom)
+    with anyio.fail_after(5):
+        assert await two.exclusive("hook tasks", partial(hold, "after")) == "after"

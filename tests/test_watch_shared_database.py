@@ -3,6 +3,9 @@ new record once whichever server it asks, and the password of the URL is never s
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from pydantic import SecretStr
 from paymo_mcp.config import Settings
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
-from tests.helpers import call, fails, settings_for
+from tests.helpers import call, fails, paymo_env, settings_for
 from tests.postgres import PostgresCluster
 from tests.test_watch_tools import make_tasks, take, until_instant
 
@@ -96,6 +99,30 @@ async def test_two_replicas_starting_together_register_one_hook_per_resource(
         per_event = Counter(h["event"] for h in ours)
         assert per_event and set(per_event.values()) == {1}, per_event
         assert sum(t.created for t in transports) == len(per_event), "a replica created a hook twice"
+
+        # `paymo-mcp hooks` on a third machine (its own empty state dir) sees and removes them through
+        # the shared database.
+        env = paymo_env(
+            fresh,
+            PAYMO_DATABASE_URL=url.get_secret_value(),
+            PAYMO_STATE_DIR=str(tmp_path / "admin"),
+            PAYMO_WEBHOOK_URL=public,
+        )
+
+        def hooks(*args: str) -> subprocess.CompletedProcess[str]:
+            command = [sys.executable, "-m", "paymo_mcp", "hooks", *args]
+            return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+        listed = await anyio.to_thread.run_sync(hooks, "list")
+        rows = [json.loads(line) for line in listed.stdout.splitlines()]
+        assert listed.returncode == 0 and len(rows) == len(per_event), listed.stderr
+        assert postgres_cluster.password not in listed.stdout + listed.stderr
+        removed = await anyio.to_thread.run_sync(hooks, "remove")
+        assert removed.returncode == 0 and len(removed.stdout.splitlines()) == len(per_event)
+        async with httpx.AsyncClient(auth=(fresh.api_key, "X")) as http:
+            left = (await http.get(fresh.base_url + "hooks")).json()["hooks"]
+        assert not [h for h in left if h["target_url"].startswith(public)]
+        assert not (tmp_path / "admin" / "watch.sqlite3").exists()
     finally:
         await postgres_cluster.drop_database(database)
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -59,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
     p.add_argument("--auth-token", help="bearer token HTTP clients must send (env PAYMO_MCP_AUTH_TOKEN)")
     p.add_argument("--allowed-host", action="append", default=[], help="public Host name to accept (HTTP)")
+    p.add_argument(
+        "--multi-user",
+        action="store_true",
+        default=None,
+        help="HTTP: many people sign in with OAuth, each with their own Paymo key (PAYMO_MULTI_USER; "
+        "needs PAYMO_MCP_SECRET)",
+    )
     p.add_argument("--stateless", action="store_true", help="stateless HTTP (for several replicas)")
     p.add_argument(
         "--header-timeout",
@@ -106,6 +114,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "state_dir": args.state_dir,
         "webhook_url": args.webhook_url,
         "webhook_port": args.webhook_port,
+        "multi_user": getattr(args, "multi_user", None),
     }
     return Settings.from_env(**flags)
 
@@ -174,6 +183,10 @@ def serve(args: argparse.Namespace) -> None:
         from paymo_mcp.server.watching import WatchHub
 
         _configure_logging(args.log_level)
+        if settings.multi_user and args.transport != "http":
+            raise ValueError(
+                "--multi-user (PAYMO_MULTI_USER) needs --transport http: people sign in over HTTP"
+            )
         if args.transport == "stdio":
             if settings.webhook_url and not settings.webhook_port and not settings.read_only:
                 raise ValueError(
@@ -183,12 +196,26 @@ def serve(args: argparse.Namespace) -> None:
             server = build_server(settings)
             _collect_again()
             server.run("stdio")
+        elif settings.multi_user:
+            # Multi-user: watches poll per person (a hook would be one account's), no webhook receiver.
+            hub = WatchHub(settings.model_copy(update={"webhook_port": None, "webhook_url": None}))
+            server = build_server(hub.settings, watch_hub=hub, issuer_url=_public_url(settings, args))
+            _collect_again()
+            _serve_http(server, args, [])
         else:
             # Over HTTP the webhook receiver shares the MCP app's port: no separate listener.
             hub = WatchHub(settings.model_copy(update={"webhook_port": None}))
             server = build_server(hub.settings, watch_hub=hub)
             _collect_again()
             _serve_http(server, args, hub.routes())
+
+
+def _public_url(settings: Settings, args: argparse.Namespace) -> str:
+    """Where people and chat apps reach the server: PAYMO_MCP_PUBLIC_URL, else the bound address."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = "127.0.0.1" if args.host in ("", "0.0.0.0", "::") else args.host
+    return f"http://{host}:{args.port}"
 
 
 def _collect_again() -> None:
@@ -202,14 +229,20 @@ def _serve_http(server: Any, args: argparse.Namespace, routes: Sequence[Any]) ->
     from paymo_mcp.server.http_app import build_http_app
     from paymo_mcp.server.http_limits import server_config
 
+    provider = getattr(server, "oauth_provider", None)
+    multi_user = provider is not None
+    allowed = list(args.allowed_host)
+    if provider is not None:  # the public URL's host name (a chat app reaches the server by it)
+        allowed.append(urlsplit(provider.issuer_url).netloc)
     app = build_http_app(
         server,
         host=args.host,
         port=args.port,
         auth_token=args.auth_token or os.environ.get("PAYMO_MCP_AUTH_TOKEN"),
-        allowed_hosts=args.allowed_host,
+        allowed_hosts=allowed,
         stateless=args.stateless,
         extra_routes=routes,
+        multi_user=multi_user,
     )
     config = server_config(
         app,

@@ -174,6 +174,23 @@ class Settings(BaseSettings):
         validation_alias="PAYMO_WEBHOOK_HOST",
         description="on stdio: the address the webhook listener binds, default `127.0.0.1`",
     )
+    multi_user: Annotated[bool, YesNo] = Field(
+        False,
+        validation_alias="PAYMO_MULTI_USER",
+        description="HTTP: many people, each signs in with OAuth and their own Paymo key (`--multi-user`)",
+    )
+    mcp_secret: SecretStr | None = Field(
+        None,
+        validation_alias="PAYMO_MCP_SECRET",
+        description="multi-user: the secret that encrypts stored Paymo keys and tokens (keep it; same on "
+        "every replica)",
+    )
+    public_url: str | None = Field(
+        None,
+        validation_alias="PAYMO_MCP_PUBLIC_URL",
+        description="multi-user: the server's public base URL, e.g. `https://paymo-mcp.example.com` "
+        "(default `http://HOST:PORT`)",
+    )
     sandbox: bool = Field(False, description="served against the embedded sandbox (`--sandbox`; no variable)")
 
     @classmethod

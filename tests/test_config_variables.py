@@ -81,8 +81,13 @@ def test_each_variable_sets_its_field() -> None:
             "PAYMO_WEBHOOK_PORT": "8787",
             "PAYMO_WEBHOOK_HOST": "0.0.0.0",
             "PAYMO_DATABASE_URL": "postgresql://u:pw@db/paymo",
+            "PAYMO_MULTI_USER": "1",
+            "PAYMO_MCP_SECRET": "s3cret",
+            "PAYMO_MCP_PUBLIC_URL": "https://paymo-mcp.example",
         }
     )
+    assert settings.multi_user is True and settings.mcp_secret == SecretStr("s3cret")
+    assert settings.public_url == "https://paymo-mcp.example"
     assert settings.api_key == SecretStr("key") and settings.password == SecretStr("pw")
     assert settings.database_url == SecretStr("postgresql://u:pw@db/paymo")
     assert (settings.base_url, settings.timeout_s, settings.max_tries) == ("http://127.0.0.1:1/api/", 2.5, 2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -67,6 +68,19 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         delivered = await sandbox.flush_webhooks()
         return JSONResponse({"delivered": delivered, "deliveries": list(sandbox.webhooks.log)})
 
+    async def revoke_key(request: Request) -> Response:
+        # As when a person deletes an API key in Paymo: the key answers 401 from now on.
+        api_key = (await _json(request)).get("api_key")
+        if not isinstance(api_key, str) or not api_key:
+            raise bad_request("api_key (the key to revoke) is required")
+        with sandbox.storage.lock:
+            found = sandbox.storage.select("users", "t.api_key = ?", [api_key])
+            for user in found:
+                sandbox.storage.update("users", user["id"], {"api_key": f"revoked-{secrets.token_hex(16)}"})
+        if not found:
+            raise ApiError(404, "No user has this API key")
+        return JSONResponse({"revoked": True, "user_id": found[0]["id"]})
+
     def guarded(handler: Any) -> Any:
         async def run(request: Request) -> Response:
             try:
@@ -83,5 +97,6 @@ def control_routes(sandbox: Sandbox) -> list[Route]:
         Route("/__sandbox/rate_limit", guarded(rate_limit), methods=["POST"]),
         Route("/__sandbox/quirks", guarded(quirks), methods=["GET", "POST", "DELETE"]),
         Route("/__sandbox/reset", guarded(reset), methods=["POST"]),
+        Route("/__sandbox/revoke_key", guarded(revoke_key), methods=["POST"]),
         Route("/__sandbox/flush_webhooks", guarded(flush_webhooks), methods=["POST"]),
     ]

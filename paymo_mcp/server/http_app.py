@@ -87,9 +87,14 @@ def build_http_app(
     allowed_hosts: Sequence[str] = (),
     stateless: bool = False,
     extra_routes: Sequence[BaseRoute] = (),
+    multi_user: bool = False,
 ) -> ASGIApp:
-    """The ASGI app to serve; refuses a non-loopback bind without a token."""
-    if not is_loopback(host) and not auth_token:
+    """The ASGI app to serve; refuses a non-loopback bind without a token (or multi-user's OAuth)."""
+    if multi_user and auth_token:
+        raise ValueError(
+            "--multi-user signs each person in with OAuth: it takes no --auth-token (PAYMO_MCP_AUTH_TOKEN)"
+        )
+    if not is_loopback(host) and not auth_token and not multi_user:
         raise ValueError(
             f"refusing to listen on {host} without an auth token: set --auth-token or "
             "PAYMO_MCP_AUTH_TOKEN (clients then send Authorization: Bearer <token>)"

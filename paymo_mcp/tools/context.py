@@ -7,6 +7,7 @@ from datetime import tzinfo
 from typing import Any
 
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
 
 from paymo_mcp.client import PaymoClient
 from paymo_mcp.config import Settings
@@ -30,6 +31,19 @@ class AppContext:
     settings: Settings
     watch: WatchService | None = None
     user: UserFacts = field(default_factory=UserFacts)
+    multi_user: bool = False  # the lifespan's context in multi-user mode: each call uses its caller's
+
+
+def _callers_context(ctx: Context[Any, Any]) -> AppContext:
+    """Multi-user mode: the AppContext of the person whose access token this request carries (set by the
+    OAuth provider when it checked the token); never the lifespan's."""
+    request = ctx.request_context.request
+    scope = getattr(request, "scope", None) or {}
+    token = getattr(scope.get("user"), "access_token", None)
+    person = getattr(token, "_person", None)
+    if not isinstance(person, AppContext):
+        raise ToolError("This server needs each person to sign in (OAuth); this request carried no sign-in.")
+    return person
 
 
 def app_context(ctx: Context[Any, Any]) -> AppContext:
@@ -37,4 +51,4 @@ def app_context(ctx: Context[Any, Any]) -> AppContext:
     app = ctx.request_context.lifespan_context
     if not isinstance(app, AppContext):
         raise RuntimeError("the paymo-mcp lifespan did not run")
-    return app
+    return _callers_context(ctx) if app.multi_user else app

@@ -1,0 +1,138 @@
+"""Helpers for the multi-user tests: a multi-user server on loopback, and the OAuth flow done with httpx."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from pydantic import SecretStr
+
+from paymo_mcp.sandbox import SandboxServer
+from paymo_mcp.server.app import build_server
+from paymo_mcp.server.http_app import build_http_app
+from tests.helpers import settings_for
+from tests.servers import free_port, serving
+
+SECRET = "multi-user-test-secret-0f3a9c"
+REDIRECT = "http://127.0.0.1:9/callback"
+
+
+@dataclass
+class Running:
+    url: str
+    provider: Any
+    state_dir: Path
+
+
+@contextmanager
+def multi_user_server(sandbox: SandboxServer, state_dir: Path, **overrides: Any) -> Iterator[Running]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = settings_for(
+        sandbox,
+        api_key=None,
+        multi_user=True,
+        mcp_secret=SecretStr(SECRET),
+        state_dir=state_dir,
+        public_url=url,
+        **overrides,
+    )
+    server = build_server(settings)
+    app = build_http_app(server, host="127.0.0.1", port=port, auth_token=None, multi_user=True)
+    with serving(app, port):
+        yield Running(url, server.oauth_provider, state_dir)  # type: ignore[attr-defined]
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    return verifier, challenge
+
+
+def register(http: httpx.Client, url: str, redirect: str = REDIRECT) -> str:
+    answer = http.post(
+        f"{url}/register",
+        json={
+            "redirect_uris": [redirect],
+            "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"],
+            "client_name": "Test chat app",
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    client_id: str = answer.json()["client_id"]
+    return client_id
+
+
+def authorize(
+    http: httpx.Client, url: str, client_id: str, challenge: str, state: str = "st-123"
+) -> httpx.Response:
+    return http.get(
+        f"{url}/authorize",
+        params={
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": REDIRECT,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "state": state,
+        },
+    )
+
+
+def hidden(page: str, name: str) -> str:
+    found = re.search(rf'name={name} value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def sign_in(
+    http: httpx.Client, url: str, client_id: str, api_key: str, state: str = "st-123"
+) -> tuple[str, str]:
+    """The whole browser part with httpx: authorize, the form, the key, approve. Returns (code, verifier)."""
+    verifier, challenge = pkce()
+    to_form = authorize(http, url, client_id, challenge, state)
+    assert to_form.status_code == 302, to_form.text
+    form = http.get(to_form.headers["location"])
+    assert form.status_code == 200
+    request_id, csrf = hidden(form.text, "request"), hidden(form.text, "csrf")
+    checked = http.post(
+        f"{url}/sign-in", data={"request": request_id, "csrf": csrf, "action": "check", "api_key": api_key}
+    )
+    assert checked.status_code == 200, checked.text
+    approved = http.post(f"{url}/sign-in", data={"request": request_id, "csrf": csrf, "action": "approve"})
+    assert approved.status_code == 303, approved.text
+    query = parse_qs(urlsplit(approved.headers["location"]).query)
+    assert query["state"] == [state]
+    return query["code"][0], verifier
+
+
+def exchange(http: httpx.Client, url: str, client_id: str, code: str, verifier: str) -> httpx.Response:
+    return http.post(
+        f"{url}/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": client_id,
+            "code_verifier": verifier,
+        },
+    )
+
+
+def tokens_for(http: httpx.Client, url: str, api_key: str) -> tuple[str, dict[str, Any]]:
+    client_id = register(http, url)
+    code, verifier = sign_in(http, url, client_id, api_key)
+    answer = exchange(http, url, client_id, code, verifier)
+    assert answer.status_code == 200, answer.text
+    return client_id, answer.json()

@@ -1,0 +1,219 @@
+"""Multi-user mode: the OAuth 2.1 server in front of Paymo, with httpx; each hostile case refused."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from paymo_mcp.sandbox import SandboxServer
+from tests.helpers import CANARY_KEY, INIT, MCP_HEADERS, control
+from tests.oauth_flow import (
+    REDIRECT,
+    SECRET,
+    authorize,
+    exchange,
+    hidden,
+    multi_user_server,
+    pkce,
+    register,
+    sign_in,
+    tokens_for,
+)
+
+
+def mcp_post(url: str, token: str | None) -> httpx.Response:
+    headers = dict(MCP_HEADERS)
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    return httpx.post(f"{url}/mcp", json=INIT, headers=headers)
+
+
+def test_metadata_and_401_point_clients_to_the_authorization_server(
+    fresh: SandboxServer, tmp_path: Path
+) -> None:
+    with multi_user_server(fresh, tmp_path) as srv:
+        refused = mcp_post(srv.url, None)
+        assert refused.status_code == 401
+        challenge = refused.headers["www-authenticate"]
+        assert f'resource_metadata="{srv.url}/.well-known/oauth-protected-resource/mcp"' in challenge
+        resource = httpx.get(f"{srv.url}/.well-known/oauth-protected-resource/mcp").json()
+        assert resource["resource"] == f"{srv.url}/mcp"
+        assert resource["authorization_servers"] == [f"{srv.url}/"] or resource["authorization_servers"] == [
+            srv.url
+        ]
+        meta = httpx.get(f"{srv.url}/.well-known/oauth-authorization-server").json()
+        assert meta["code_challenge_methods_supported"] == ["S256"]
+        assert meta["registration_endpoint"] == f"{srv.url}/register"
+        assert meta["revocation_endpoint"] == f"{srv.url}/revoke"
+        assert "refresh_token" in meta["grant_types_supported"]
+
+
+def test_the_whole_flow_then_refresh_rotates_and_revocation_ends_it(
+    fresh: SandboxServer, tmp_path: Path
+) -> None:
+    with multi_user_server(fresh, tmp_path) as srv, httpx.Client() as http:
+        client_id, tokens = tokens_for(http, srv.url, CANARY_KEY)
+        assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == 3600
+        assert CANARY_KEY not in str(tokens)
+        assert mcp_post(srv.url, tokens["access_token"]).status_code == 200
+        refresh = {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": client_id,
+        }
+        renewed = http.post(f"{srv.url}/token", data=refresh)
+        assert renewed.status_code == 200
+        new = renewed.json()
+        assert new["refresh_token"] != tokens["refresh_token"]
+        again = http.post(f"{srv.url}/token", data=refresh)  # the rotated-out refresh token
+        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+        assert mcp_post(srv.url, new["access_token"]).status_code == 200
+        revoked = http.post(
+            f"{srv.url}/revoke",
+            data={"token": new["access_token"], "client_id": client_id, "client_secret": ""},
+        )
+        assert revoked.status_code == 200
+        assert mcp_post(srv.url, new["access_token"]).status_code == 401
+        refreshed = http.post(
+            f"{srv.url}/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": new["refresh_token"],
+                "client_id": client_id,
+            },
+        )
+        assert refreshed.json()["error"] == "invalid_grant"
+    # the key is stored sealed
+    raw = (tmp_path / "oauth.sqlite3").read_bytes()
+    assert CANARY_KEY.encode() not in raw and SECRET.encode() not in raw
+
+
+def test_a_refresh_token_survives_a_restart(fresh: SandboxServer, tmp_path: Path) -> None:
+    with multi_user_server(fresh, tmp_path) as srv, httpx.Client() as http:
+        client_id, tokens = tokens_for(http, srv.url, CANARY_KEY)
+    with multi_user_server(fresh, tmp_path) as srv, httpx.Client() as http:
+        renewed = http.post(
+            f"{srv.url}/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                "client_id": client_id,
+            },
+        )
+        assert renewed.status_code == 200, renewed.text
+        assert mcp_post(srv.url, renewed.json()["access_token"]).status_code == 200
+
+
+def test_the_form_is_plain_protected_and_a_wrong_key_is_one_line(
+    fresh: SandboxServer, tmp_path: Path
+) -> None:
+    with multi_user_server(fresh, tmp_path) as srv, httpx.Client() as http:
+        client_id = register(http, srv.url)
+        _, challenge = pkce()
+        form = http.get(authorize(http, srv.url, client_id, challenge).headers["location"])
+        assert "frame-ancestors 'none'" in form.headers["content-security-policy"]
+        assert form.headers["x-frame-options"] == "DENY"
+        assert "name=api_key" in form.text and "<script" not in form.text
+        assert "samesite=strict" in form.headers["set-cookie"].lower()
+        data = {"request": hidden(form.text, "request"), "csrf": hidden(form.text, "csrf"), "action": "check"}
+        wrong = http.post(f"{srv.url}/sign-in", data={**data, "api_key": "not-a-key"})
+        assert wrong.status_code == 400
+        assert wrong.text.count("class=error") == 1 and "Paymo did not accept this API key" in wrong.text
+        right = http.post(f"{srv.url}/sign-in", data={**data, "api_key": f"{CANARY_KEY}-2"})
+        assert "Maria Lopez" in right.text and f"{CANARY_KEY}-2" not in right.text
+
+
+def test_hostile_unregistered_redirect_uri(fresh: SandboxServer, tmp_path: Path) -> None:
+    with multi_user_server(fresh, tmp_path) as srv, httpx.Client() as http:
+        client_id = register(http, srv.url)
+        _, challenge = pkce()
+        answer = http.get(
+            f"{srv.url}/authorize",
+            params={
+                "response_type": "code",
+                "client_id": client_id,
+                "redirect_uri": "https://evil.example/steal",
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+                "state": "s",
+            },
+        )
+        assert answer.status_code == 400 and "location" not in answer.headers  # never redirected there
+        assert answer.json()["error"] == "invalid_request"
+        plain = authorize(http, srv.url, client_id, "x" * 43)
+        plain_q = http.get(str(plain.request.url).replace("S256", "plain"))
+        assert parse_qs(urlsplit(plain_q.headers["location"]).query)["error"] == ["invalid_request"]
+
+
+def test_hostile_code_reused_and_wrong_verifier(fresh: SandboxServer, tmp_path: Path) -> None:
+    with multi_user_server(fresh, tmp_path) as srv, httpx.Client() as http:
+        client_id = register(http, srv.url)
+        code, verifier = sign_in(http, srv.url, client_id, CANARY_KEY)
+        wrong = exchange(http, srv.url, client_id, code, verifier + "x")
+        assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
+        first = exchange(http, srv.url, client_id, code, verifier)
+        assert first.status_code == 200
+        second = exchange(http, srv.url, client_id, code, verifier)
+        assert second.status_code == 400 and second.json()["error"] == "invalid_grant"
+        # a replayed code revokes what it gave
+        assert mcp_post(srv.url, first.json()["access_token"]).status_code == 401
+
+
+def test_hostile_expired_token(fresh: SandboxServer, tmp_path: Path) -> None:
+    with multi_user_server(fresh, tmp_path) as srv, httpx.Client() as http:
+        srv.provider.access_ttl_s = 1
+        _, tokens = tokens_for(http, srv.url, CANARY_KEY)
+        assert mcp_post(srv.url, tokens["access_token"]).status_code == 200
+        time.sleep(1.5)
+        expired = mcp_post(srv.url, tokens["access_token"])
+        assert expired.status_code == 401 and 'error="invalid_token"' in expired.headers["www-authenticate"]
+
+
+def test_hostile_token_after_the_paymo_key_was_revoked(fresh: SandboxServer, tmp_path: Path) -> None:
+    with multi_user_server(fresh, tmp_path) as srv, httpx.Client() as http:
+        srv.provider.verify_every_s = 0
+        client_id, tokens = tokens_for(http, srv.url, f"{CANARY_KEY}-2")
+        assert mcp_post(srv.url, tokens["access_token"]).status_code == 200
+        control(fresh, "revoke_key", {"api_key": f"{CANARY_KEY}-2"})
+        refused = mcp_post(srv.url, tokens["access_token"])
+        assert refused.status_code == 401 and 'error="invalid_token"' in refused.headers["www-authenticate"]
+        assert CANARY_KEY not in refused.text
+        refresh = http.post(
+            f"{srv.url}/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                "client_id": client_id,
+            },
+        )
+        assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize("forgery", ["csrf field", "csrf cookie", "request id"])
+def test_hostile_forged_form_post(fresh: SandboxServer, tmp_path: Path, forgery: str) -> None:
+    with multi_user_server(fresh, tmp_path) as srv, httpx.Client() as http:
+        client_id = register(http, srv.url)
+        _, challenge = pkce()
+        form = http.get(authorize(http, srv.url, client_id, challenge).headers["location"])
+        data = {"request": hidden(form.text, "request"), "csrf": hidden(form.text, "csrf"), "action": "check"}
+        http.post(f"{srv.url}/sign-in", data={**data, "api_key": CANARY_KEY})
+        if forgery == "csrf field":
+            data["csrf"] = "forged"
+        elif forgery == "csrf cookie":
+            http.cookies.clear()
+        else:
+            data["request"] = "forged"
+        answer = http.post(f"{srv.url}/sign-in", data={**data, "action": "approve"})
+        assert answer.status_code in (400, 403) and "location" not in answer.headers
+        assert "code=" not in answer.text
+
+
+def test_the_state_comes_back_unchanged_for_the_client_to_check(fresh: SandboxServer, tmp_path: Path) -> None:
+    with multi_user_server(fresh, tmp_path) as srv, httpx.Client() as http:
+        client_id = register(http, srv.url)
+        sign_in(http, srv.url, client_id, CANARY_KEY, state="a b&c=d")  # asserts the state round-trips
+        assert REDIRECT.startswith("http://127.0.0.1")

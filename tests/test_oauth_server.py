@@ -23,6 +23,7 @@ from tests.oauth_flow import (
     sign_in,
     tokens_for,
 )
+from tests.postgres import PostgresCluster
 
 
 def mcp_post(url: str, token: str | None) -> httpx.Response:
@@ -217,3 +218,39 @@ def test_the_state_comes_back_unchanged_for_the_client_to_check(fresh: SandboxSe
         client_id = register(http, srv.url)
         sign_in(http, srv.url, client_id, CANARY_KEY, state="a b&c=d")  # asserts the state round-trips
         assert REDIRECT.startswith("http://127.0.0.1")
+
+
+def test_replicas_on_postgresql_share_sign_ins(
+    fresh: SandboxServer, tmp_path: Path, postgres_cluster: PostgresCluster
+) -> None:
+    import anyio
+    from pydantic import SecretStr
+
+    url = postgres_cluster.url(anyio.run(postgres_cluster.create_database))
+    shared = {"database_url": SecretStr(url)}
+    with (
+        multi_user_server(fresh, tmp_path / "a", **shared) as a,
+        multi_user_server(fresh, tmp_path / "b", **shared) as b,
+        httpx.Client() as http,
+    ):
+        client_id, tokens = tokens_for(http, a.url, CANARY_KEY)  # signed in on replica A
+        assert mcp_post(b.url, tokens["access_token"]).status_code == 200  # used on replica B
+        renewed = http.post(
+            f"{b.url}/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                "client_id": client_id,
+            },
+        )
+        assert renewed.status_code == 200
+        replay = http.post(
+            f"{a.url}/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                "client_id": client_id,
+            },
+        )
+        assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    assert not (tmp_path / "a" / "oauth.sqlite3").exists()

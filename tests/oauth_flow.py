@@ -34,7 +34,9 @@ class Running:
 
 
 @contextmanager
-def multi_user_server(sandbox: SandboxServer, state_dir: Path, **overrides: Any) -> Iterator[Running]:
+def multi_user_server(
+    sandbox: SandboxServer, state_dir: Path, *, stateless: bool = False, **overrides: Any
+) -> Iterator[Running]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = settings_for(
@@ -47,7 +49,9 @@ def multi_user_server(sandbox: SandboxServer, state_dir: Path, **overrides: Any)
         **overrides,
     )
     server = build_server(settings)
-    app = build_http_app(server, host="127.0.0.1", port=port, auth_token=None, multi_user=True)
+    app = build_http_app(
+        server, host="127.0.0.1", port=port, auth_token=None, multi_user=True, stateless=stateless
+    )
     with serving(app, port):
         yield Running(url, server.oauth_provider, state_dir)  # type: ignore[attr-defined]
 

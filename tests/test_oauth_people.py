@@ -165,3 +165,17 @@ async def test_the_sdk_oauth_client_signs_in_calls_tools_and_refreshes(
         assert person.sign_ins == 1
         assert storage.tokens is not None and storage.tokens.access_token != first_access
         assert len(storage.token_history) >= 2
+
+
+async def test_stateless_replicas_run_each_call_as_its_caller(fresh: SandboxServer, tmp_path: Path) -> None:
+    with multi_user_server(fresh, tmp_path, stateless=True) as srv:
+        with httpx.Client() as http:
+            _, alex = tokens_for(http, srv.url, CANARY_KEY)
+            _, maria = tokens_for(http, srv.url, f"{CANARY_KEY}-2")
+        async with (
+            as_person(srv.url, alex["access_token"]) as a,
+            as_person(srv.url, maria["access_token"]) as m,
+        ):
+            for _ in range(3):  # interleaved calls, no session: each is its caller's
+                assert (await call(a, "get_me")).structured_content["name"] == "Alex Admin"
+                assert (await call(m, "get_me")).structured_content["name"] == "Maria Lopez"

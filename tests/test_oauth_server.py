@@ -70,8 +70,6 @@ def test_the_whole_flow_then_refresh_rotates_and_revocation_ends_it(
         assert renewed.status_code == 200
         new = renewed.json()
         assert new["refresh_token"] != tokens["refresh_token"]
-        again = http.post(f"{srv.url}/token", data=refresh)  # the rotated-out refresh token
-        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
         assert mcp_post(srv.url, new["access_token"]).status_code == 200
         revoked = http.post(
             f"{srv.url}/revoke",
@@ -254,3 +252,21 @@ def test_replicas_on_postgresql_share_sign_ins(
         )
         assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
     assert not (tmp_path / "a" / "oauth.sqlite3").exists()
+
+
+def test_hostile_a_rotated_out_refresh_token_replayed_ends_the_sign_in(
+    fresh: SandboxServer, tmp_path: Path
+) -> None:
+    with multi_user_server(fresh, tmp_path) as srv, httpx.Client() as http:
+        client_id, tokens = tokens_for(http, srv.url, CANARY_KEY)
+        refresh = {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": client_id,
+        }
+        new = http.post(f"{srv.url}/token", data=refresh).json()
+        replay = http.post(f"{srv.url}/token", data=refresh)
+        assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+        assert mcp_post(srv.url, new["access_token"]).status_code == 401  # the whole sign-in ended
+        again = {**refresh, "refresh_token": new["refresh_token"]}
+        assert http.post(f"{srv.url}/token", data=again).json()["error"] == "invalid_grant"

@@ -182,8 +182,15 @@ class PaymoOAuthProvider:
     async def load_refresh_token(
         self, client: OAuthClientInformationFull, refresh_token: str
     ) -> PaymoRefreshToken | None:
-        data = await self.store.get("refresh", hashed(refresh_token))
-        if data is None or data["client_id"] != client.client_id:
+        key = hashed(refresh_token)
+        data = await self.store.get("refresh", key)
+        if data is None:
+            used = await self.store.get("usedrefresh", key)
+            if used is not None:  # a rotated-out refresh token replayed: stolen, or a copy; end the sign-in
+                logger.warning("a refresh token was used after rotation: its grant is revoked")
+                await self.store.delete_grant(used["grant_id"])
+            return None
+        if data["client_id"] != client.client_id:
             return None
         return PaymoRefreshToken.model_validate({**data, "token": refresh_token})
 
@@ -191,8 +198,12 @@ class PaymoOAuthProvider:
         self, client: OAuthClientInformationFull, refresh_token: PaymoRefreshToken, scopes: list[str]
     ) -> OAuthToken:
         # Rotation: the refresh token is taken (deleted) in the same step that checks it is still there.
-        if await self.store.take("refresh", hashed(refresh_token.token)) is None:
+        key = hashed(refresh_token.token)
+        if await self.store.take("refresh", key) is None:
             raise TokenError("invalid_grant", "refresh token already used or revoked")
+        await self.store.put(
+            "usedrefresh", key, {"grant_id": refresh_token.grant_id}, time.time() + self.refresh_ttl_s
+        )
         return await self._issue(
             client.client_id or "",
             scopes or refresh_token.scopes,

@@ -185,6 +185,12 @@ class Settings(BaseSettings):
         description="multi-user: the secret that encrypts stored Paymo keys and tokens (keep it; same on "
         "every replica)",
     )
+    key_header: Annotated[bool, YesNo] = Field(
+        False,
+        validation_alias="PAYMO_MCP_KEY_HEADER",
+        description="multi-user: also take a Paymo API key in the `X-Paymo-Api-Key` header instead of an "
+        "OAuth sign-in (agents, CI; off by default)",
+    )
     public_url: str | None = Field(
         None,
         validation_alias="PAYMO_MCP_PUBLIC_URL",

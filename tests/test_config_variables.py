@@ -84,8 +84,10 @@ def test_each_variable_sets_its_field() -> None:
             "PAYMO_MULTI_USER": "1",
             "PAYMO_MCP_SECRET": "s3cret",
             "PAYMO_MCP_PUBLIC_URL": "https://paymo-mcp.example",
+            "PAYMO_MCP_KEY_HEADER": "1",
         }
     )
+    assert settings.key_header is True
     assert settings.multi_user is True and settings.mcp_secret == SecretStr("s3cret")
     assert settings.public_url == "https://paymo-mcp.example"
     assert settings.api_key == SecretStr("key") and settings.password == SecretStr("pw")

@@ -179,3 +179,11 @@ async def test_stateless_replicas_run_each_call_as_its_caller(fresh: SandboxServ
             for _ in range(3):  # interleaved calls, no session: each is its caller's
                 assert (await call(a, "get_me")).structured_content["name"] == "Alex Admin"
                 assert (await call(m, "get_me")).structured_content["name"] == "Maria Lopez"
+
+
+async def test_the_key_header_runs_calls_as_that_keys_user(fresh: SandboxServer, tmp_path: Path) -> None:
+    with multi_user_server(fresh, tmp_path, key_header=True) as srv:
+        http = httpx2.AsyncClient(headers={"x-paymo-api-key": f"{CANARY_KEY}-2"}, timeout=30)
+        async with Client(streamable_http_client(f"{srv.url}/mcp", http_client=http)) as client:
+            me = await client.call_tool("get_me", {})
+            assert me.structured_content["name"] == "Maria Lopez"  # type: ignore[index]

@@ -270,3 +270,20 @@ def test_hostile_a_rotated_out_refresh_token_replayed_ends_the_sign_in(
         assert mcp_post(srv.url, new["access_token"]).status_code == 401  # the whole sign-in ended
         again = {**refresh, "refresh_token": new["refresh_token"]}
         assert http.post(f"{srv.url}/token", data=again).json()["error"] == "invalid_grant"
+
+
+def test_the_key_header_mode_only_when_enabled(fresh: SandboxServer, tmp_path: Path) -> None:
+    headers = {**MCP_HEADERS, "x-paymo-api-key": f"{CANARY_KEY}-2"}
+    with multi_user_server(fresh, tmp_path / "off") as srv:
+        assert httpx.post(f"{srv.url}/mcp", json=INIT, headers=headers).status_code == 401
+    with multi_user_server(fresh, tmp_path / "on", key_header=True) as srv:
+        srv.provider.verify_every_s = 0
+        assert httpx.post(f"{srv.url}/mcp", json=INIT, headers=headers).status_code == 200
+        wrong = httpx.post(f"{srv.url}/mcp", json=INIT, headers={**headers, "x-paymo-api-key": "nope"})
+        assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_token"
+        control(fresh, "revoke_key", {"api_key": f"{CANARY_KEY}-2"})
+        assert httpx.post(f"{srv.url}/mcp", json=INIT, headers=headers).status_code == 401
+        assert (
+            not (tmp_path / "on" / "oauth.sqlite3").exists()
+            or CANARY_KEY.encode() not in (tmp_path / "on" / "oauth.sqlite3").read_bytes()
+        )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import html
+import json
 import logging
 import secrets
 import time
@@ -76,7 +77,9 @@ class PaymoOAuthProvider:
         refresh_ttl_s: int = REFRESH_TTL_S,
         verify_every_s: float = VERIFY_EVERY_S,
         secure_cookies: bool | None = None,
+        key_header: bool = False,
     ) -> None:
+        self.key_header = key_header  # header mode (PAYMO_MCP_KEY_HEADER): see KeyHeader
         self.store = store
         self.people = people
         self.issuer_url = issuer_url.rstrip("/")
@@ -87,6 +90,9 @@ class PaymoOAuthProvider:
             self.issuer_url.startswith("https://") if secure_cookies is None else secure_cookies
         )
         self._verified: dict[str, float] = {}  # grant id -> when its Paymo key last answered GET /me
+        # Header mode: an in-memory token per key fingerprint, never stored, never given out.
+        self._header_tokens: dict[str, tuple[str, dict[str, Any]]] = {}  # fingerprint -> (token, grant)
+        self._header_grants: dict[str, dict[str, Any]] = {}  # token -> grant
 
     # -- clients ------------------------------------------------------------------------------
 
@@ -213,7 +219,51 @@ class PaymoOAuthProvider:
 
     # -- access -------------------------------------------------------------------------------
 
+    async def header_token(self, api_key: str) -> str | None:
+        """Header mode: an internal bearer token for a Paymo key sent in `X-Paymo-Api-Key` (None: Paymo
+        refused the key). The key is checked with GET /me like a sign-in, again every `verify_every_s`."""
+        fingerprint = hashed("header:" + api_key)
+        known = self._header_tokens.get(fingerprint)
+        if known is not None:
+            return known[0]
+        client = self.people.check_client(api_key)
+        try:
+            async with client:
+                me = await client.read_one("me", "users")
+        except PaymoError:
+            return None
+        token = secrets.token_urlsafe(32)
+        grant: dict[str, Any] = {
+            "grant_id": f"header-{fingerprint[:16]}",
+            "api_key": api_key,
+            "user_id": int(me["id"]),
+        }
+        self._header_tokens[fingerprint] = (token, grant)
+        self._header_grants[token] = grant
+        self._verified[grant["grant_id"]] = time.monotonic()
+        return token
+
+    async def _header_access(self, token: str, grant: dict[str, Any]) -> PaymoAccessToken | None:
+        grant_id = grant["grant_id"]
+        due = time.monotonic() - self._verified.get(grant_id, -1e18) >= self.verify_every_s
+        if due and not await self._key_still_works(grant_id, grant):
+            self._header_grants.pop(token, None)
+            self._header_tokens.pop(hashed("header:" + grant["api_key"]), None)
+            return None
+        access = PaymoAccessToken(
+            token=token,
+            client_id="x-paymo-api-key",
+            scopes=[],
+            grant_id=grant_id,
+            subject=str(grant["user_id"]),
+        )
+        access._person = await self.people.context(int(grant["user_id"]), grant["api_key"])
+        return access
+
     async def load_access_token(self, token: str) -> PaymoAccessToken | None:
+        header_grant = self._header_grants.get(token)
+        if header_grant is not None:
+            return await self._header_access(token, header_grant)
         data = await self.store.get("access", hashed(token))
         if data is None:
             return None
@@ -419,3 +469,39 @@ def _secure(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+class KeyHeader:
+    """Header mode (PAYMO_MCP_KEY_HEADER=1 only): a request to /mcp with `X-Paymo-Api-Key` and no
+    Authorization header runs as that key's user. What it trusts: whoever sends a working Paymo key is
+    that key's user, exactly as Paymo itself does; the key travels on every request (TLS in front)."""
+
+    def __init__(self, app: Any, provider: PaymoOAuthProvider) -> None:
+        self.app = app
+        self.provider = provider
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope["headers"])
+            api_key = headers.get(b"x-paymo-api-key", b"").decode("latin-1").strip()
+            if api_key and b"authorization" not in headers:
+                token = await self.provider.header_token(api_key)
+                if token is None:
+                    body = json.dumps(
+                        {"error": "invalid_token", "error_description": "Paymo refused the X-Paymo-Api-Key"}
+                    ).encode()
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 401,
+                            "headers": [
+                                (b"content-type", b"application/json"),
+                                (b"www-authenticate", b'Bearer error="invalid_token"'),
+                            ],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": body})
+                    return
+                kept = [(k, v) for k, v in scope["headers"] if k != b"x-paymo-api-key"]
+                scope = {**scope, "headers": [*kept, (b"authorization", f"Bearer {token}".encode())]}
+        await self.app(scope, receive, send)

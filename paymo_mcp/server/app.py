@@ -144,7 +144,7 @@ def _build_multi_user(
     people = People(settings, transport)
     database_url = settings.database_url.get_secret_value() if settings.database_url else None
     store = open_oauth_store(settings.state_dir, database_url, secret)
-    provider = PaymoOAuthProvider(store, people, issuer)
+    provider = PaymoOAuthProvider(store, people, issuer, key_header=settings.key_header)
     auth = AuthSettings(
         issuer_url=issuer,
         resource_server_url=f"{issuer}/mcp",

@@ -106,4 +106,9 @@ def build_http_app(
         max_request_body_size=MAX_BODY_BYTES,
     )
     app.router.routes.extend(extra_routes)
+    provider = getattr(server, "oauth_provider", None)
+    if provider is not None and getattr(provider, "key_header", False):
+        from paymo_mcp.auth.provider import KeyHeader
+
+        return KeyHeader(app, provider)
     return BearerAuth(app, auth_token) if auth_token else app

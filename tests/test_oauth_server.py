@@ -124,6 +124,7 @@ def test_the_form_is_plain_protected_and_a_wrong_key_is_one_line(
         assert wrong.text.count("class=error") == 1 and "Paymo did not accept this API key" in wrong.text
         right = http.post(f"{srv.url}/sign-in", data={**data, "api_key": f"{CANARY_KEY}-2"})
         assert "Maria Lopez" in right.text and f"{CANARY_KEY}-2" not in right.text
+        assert "sent back to <strong>http://127.0.0.1:9</strong>" in right.text
 
 
 def test_hostile_unregistered_redirect_uri(fresh: SandboxServer, tmp_path: Path) -> None:

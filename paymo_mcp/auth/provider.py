@@ -444,11 +444,21 @@ def _confirm(request_id: str, pending: dict[str, Any], who: dict[str, Any]) -> s
     name, email = html.escape(who["name"]), html.escape(who["email"])
     return (
         f"<p id=account>This key is <strong>{name}</strong>'s ({email}).</p>"
-        f"<p>Allow <strong>{client}</strong> to work in Paymo as {name}?</p>"
+        f"<p>Allow <strong>{client}</strong> to work in Paymo as {name}? You will be sent back to "
+        f"<strong>{_origin(pending)}</strong>.</p>"
         f'<form method=post action="{SIGN_IN_PATH}">{_hidden(request_id, pending)}'
         "<button type=submit name=action value=approve>Allow</button> "
         "<button type=submit name=action value=deny>Cancel</button></form>"
     )
+
+
+def _origin(pending: dict[str, Any]) -> str:
+    """Where Allow sends the browser (the client's registered redirect URI): its scheme and host, so a
+    person can tell a client that only calls itself by a famous name."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(str(pending["params"]["redirect_uri"]))
+    return html.escape(f"{parts.scheme}://{parts.netloc}")
 
 
 def _page(title: str, body: str, status: int = 200) -> Response:

@@ -51,7 +51,8 @@ class NamespacedStore:
         await self._store.set_high_water(self._ns(resource), record_id)
 
     async def save_hook(self, hook: HookRecord) -> None:
-        raise NotImplementedError("multi-user mode polls; it registers no Paymo hooks")
+        # A person's WatchService has no webhook URL, so it never registers a hook to save here.
+        raise RuntimeError("multi-user watches poll each person's Paymo: no hook is registered for them")
 
     async def list_hooks(self, resource: str | None = None) -> list[HookRecord]:
         return []

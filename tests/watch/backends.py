@@ -5,6 +5,7 @@ a new database of the session's throwaway cluster. Tests open stores through a b
 from __future__ import annotations
 
 import sqlite3
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ POSTGRES_COUNTS = {
 }
 
 
-class StoreBackend:
+class StoreBackend(ABC):
     """Opens store instances over one set of data, and closes them all at the end."""
 
     name = ""
@@ -35,8 +36,9 @@ class StoreBackend:
     def __init__(self) -> None:
         self.opened: list[WatchStore] = []
 
+    @abstractmethod
     def make(self, **options: Any) -> WatchStore:
-        raise NotImplementedError
+        """A new store instance over this backend's data."""
 
     def open(self, **options: Any) -> WatchStore:
         """Another store instance over the same data (options: clock, ...)."""
@@ -44,8 +46,9 @@ class StoreBackend:
         self.opened.append(store)
         return store
 
+    @abstractmethod
     async def count(self, what: str) -> int:
-        raise NotImplementedError
+        """How many rows of `what` (payloads, delivered, events) the data holds."""
 
     async def close(self) -> None:
         for store in self.opened:

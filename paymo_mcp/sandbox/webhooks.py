@@ -21,6 +21,7 @@ import httpx
 from paymo_mcp.sandbox.engine import Ctx, Event
 from paymo_mcp.sandbox.errors import ApiError
 from paymo_mcp.sandbox.includes import parse_include
+from paymo_mcp.sandbox.permissions import ADMIN_ONLY
 from paymo_mcp.sandbox.schema import Record, Resource
 from paymo_mcp.sandbox.storage import Storage
 from paymo_mcp.sandbox.where import compile_where, parse_where
@@ -100,6 +101,8 @@ class Webhooks:
         for hook in self._hooks(ctx):
             if not event_matches(hook["event"], event.name):
                 continue
+            if not self._creator_reads(ctx, hook, res.name):
+                continue  # only if the user who created the hook has access to the object (§9.4)
             if hook.get("where"):
                 try:
                     sql, params = compile_where(ctx, res, parse_where(hook["where"]))
@@ -109,6 +112,14 @@ class Webhooks:
                     continue
             out.append(hook["id"])
         return out
+
+    def _creator_reads(self, ctx: Ctx, hook: Record, resource: str) -> bool:
+        """Whether the hook's creator may read this resource: an Employee or Guest has no invoicing
+        (permissions.ADMIN_ONLY); a hook without a creator (made before users had keys) reads all."""
+        if resource not in ADMIN_ONLY or not hook.get("user_id"):
+            return True
+        creator = ctx.get("users", hook["user_id"])
+        return creator is not None and creator.get("type", "Admin") == "Admin"
 
     def payload(self, ctx: Ctx, event: Event) -> bytes | None:
         """The object at the root, with the model's extra includes; `{"id": "n"}` for a delete (the id as

@@ -197,17 +197,31 @@ def serve(args: argparse.Namespace) -> None:
             _collect_again()
             server.run("stdio")
         elif settings.multi_user:
-            # Multi-user: watches poll per person (a hook would be one account's), no webhook receiver.
-            hub = WatchHub(settings.model_copy(update={"webhook_port": None, "webhook_url": None}))
+            # Multi-user: each person's hooks (PAYMO_WEBHOOK_URL) call their own path on the MCP port.
+            hub = WatchHub(settings.model_copy(update={"webhook_port": None}))
             server = build_server(hub.settings, watch_hub=hub, issuer_url=_public_url(settings, args))
             _collect_again()
-            _serve_http(server, args, [])
+            _serve_http(server, args, hub.routes())
         else:
             # Over HTTP the webhook receiver shares the MCP app's port: no separate listener.
             hub = WatchHub(settings.model_copy(update={"webhook_port": None}))
             server = build_server(hub.settings, watch_hub=hub)
             _collect_again()
             _serve_http(server, args, hub.routes())
+
+
+def _person_keys(settings: Settings) -> Any:
+    """Multi-user deployments (PAYMO_MCP_SECRET set): a loader of each signed-in person's Paymo key, so
+    `hooks` can handle the hooks people's watches registered with their keys."""
+    secret = settings.mcp_secret.get_secret_value().strip() if settings.mcp_secret else ""
+    if not secret:
+        return None
+    from functools import partial
+
+    from paymo_mcp.auth.store import signed_in_keys
+
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    return partial(signed_in_keys, settings.state_dir, url, secret)
 
 
 def _public_url(settings: Settings, args: argparse.Namespace) -> str:
@@ -300,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         "hooks remove deletes webhooks in Paymo, and this server is read-only "
                         "(--read-only / PAYMO_READ_ONLY); nothing was removed"
                     )
-                code = hooks_command(settings, args.action, args.hook_id)
+                code = hooks_command(settings, args.action, args.hook_id, _person_keys(settings))
             _exit(code)
         elif args.command in ("tools", "call"):
             from paymo_mcp import shell

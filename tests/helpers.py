@@ -9,6 +9,7 @@ import os
 import tempfile
 from typing import Any
 
+import anyio
 import httpx
 from mcp import Client
 from pydantic import SecretStr
@@ -101,3 +102,24 @@ INIT = {
     },
 }
 MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+
+
+class SlowHookCreation(httpx.AsyncBaseTransport):
+    """Real HTTP to the sandbox; creating a hook takes a while, as a far-away Paymo would, so two
+    replicas starting together are both between "none stored yet" and "created" at once. `shared`:
+    used by many clients (every person's of a multi-user replica), so none of them closes it."""
+
+    def __init__(self, *, shared: bool = False) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.created = 0
+        self.shared = shared
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/hooks"):
+            self.created += 1
+            await anyio.sleep(0.3)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if not self.shared:  # a shared one's connections go with the event loop that made them
+            await self.inner.aclose()

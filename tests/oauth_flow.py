@@ -6,19 +6,23 @@ import base64
 import hashlib
 import re
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import httpx2
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from pydantic import SecretStr
 
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
 from paymo_mcp.server.http_app import build_http_app
+from paymo_mcp.server.watching import WatchHub
 from tests.helpers import settings_for
 from tests.servers import free_port, serving
 
@@ -31,12 +35,21 @@ class Running:
     url: str
     provider: Any
     state_dir: Path
+    hub: WatchHub
 
 
 @contextmanager
 def multi_user_server(
-    sandbox: SandboxServer, state_dir: Path, *, stateless: bool = False, **overrides: Any
+    sandbox: SandboxServer,
+    state_dir: Path,
+    *,
+    stateless: bool = False,
+    webhooks: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **overrides: Any,
 ) -> Iterator[Running]:
+    """A multi-user server on a free loopback port, serving the webhook routes as the command does;
+    `webhooks`: PAYMO_WEBHOOK_URL is that server, so each person's hooks are registered and called."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = settings_for(
@@ -46,14 +59,29 @@ def multi_user_server(
         mcp_secret=SecretStr(SECRET),
         state_dir=state_dir,
         public_url=url,
-        **overrides,
+        **{"webhook_url": url if webhooks else None, **overrides},
     )
-    server = build_server(settings)
+    hub = WatchHub(settings)
+    server = build_server(settings, watch_hub=hub, transport=transport)
     app = build_http_app(
-        server, host="127.0.0.1", port=port, auth_token=None, multi_user=True, stateless=stateless
+        server,
+        host="127.0.0.1",
+        port=port,
+        auth_token=None,
+        multi_user=True,
+        stateless=stateless,
+        extra_routes=hub.routes(),
     )
     with serving(app, port):
-        yield Running(url, server.oauth_provider, state_dir)  # type: ignore[attr-defined]
+        yield Running(url, server.oauth_provider, state_dir, hub)  # type: ignore[attr-defined]
+
+
+@asynccontextmanager
+async def as_person(url: str, token: str, **client_args: Any) -> AsyncIterator[Client]:
+    """An MCP client of the server at `url`, sending one person's access token."""
+    http = httpx2.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=30)
+    async with Client(streamable_http_client(f"{url}/mcp", http_client=http), **client_args) as client:
+        yield client
 
 
 def pkce() -> tuple[str, str]:
@@ -62,19 +90,27 @@ def pkce() -> tuple[str, str]:
     return verifier, challenge
 
 
-def register(http: httpx.Client, url: str, redirect: str = REDIRECT) -> str:
+def register_client(
+    http: httpx.Client, url: str, redirect: str = REDIRECT, *, auth_method: str = "none"
+) -> dict[str, Any]:
+    """Dynamic client registration; the answer (client_id, and client_secret for a confidential one)."""
     answer = http.post(
         f"{url}/register",
         json={
             "redirect_uris": [redirect],
-            "token_endpoint_auth_method": "none",
+            "token_endpoint_auth_method": auth_method,
             "grant_types": ["authorization_code", "refresh_token"],
             "response_types": ["code"],
             "client_name": "Test chat app",
         },
     )
     assert answer.status_code == 201, answer.text
-    client_id: str = answer.json()["client_id"]
+    registered: dict[str, Any] = answer.json()
+    return registered
+
+
+def register(http: httpx.Client, url: str, redirect: str = REDIRECT) -> str:
+    client_id: str = register_client(http, url, redirect)["client_id"]
     return client_id
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import anyio
 import httpx
 import httpx2
 import pytest
@@ -25,18 +24,12 @@ from mcp.shared.auth import (
 )
 from pydantic import AnyUrl
 
+from paymo_mcp.auth.people import People
 from paymo_mcp.sandbox import SandboxServer
-from tests.helpers import CANARY_KEY
-from tests.oauth_flow import REDIRECT, hidden, multi_user_server, tokens_for
+from tests.helpers import CANARY_KEY, INIT, MCP_HEADERS, control, settings_for
+from tests.oauth_flow import REDIRECT, as_person, hidden, multi_user_server, tokens_for
 
 pytestmark = pytest.mark.anyio
-
-
-@asynccontextmanager
-async def as_person(url: str, token: str) -> AsyncIterator[Client]:
-    http = httpx2.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=30)
-    async with Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client:
-        yield client
 
 
 async def call(client: Client, tool: str, args: dict[str, Any] | None = None) -> Any:
@@ -75,10 +68,11 @@ async def test_two_people_see_only_their_own_account_and_watches(
             # Maria's watch of invoices polls with her own key: refused, never fed from Alex's records
             await call(a, "watch_new_invoices", {"watcher": "w"})
             assert (await call(m, "watch_new_invoices", {"watcher": "w"})).is_error
-        people = srv.provider.people._people
-        assert set(people) == {1, 2}
-        assert people[1][1].client is not people[2][1].client
-        assert people[1][1].client.pacer is not people[2][1].client.pacer
+        people = srv.provider.people
+        alex_app, maria_app = people.known(1), people.known(2)
+        assert len(people) == 2 and alex_app is not None and maria_app is not None
+        assert alex_app.client is not maria_app.client
+        assert alex_app.client.pacer is not maria_app.client.pacer
     watchers = (
         sqlite3.connect(tmp_path / "watch.sqlite3")
         .execute("SELECT DISTINCT resource FROM watchers")
@@ -187,3 +181,43 @@ async def test_the_key_header_runs_calls_as_that_keys_user(fresh: SandboxServer,
         async with Client(streamable_http_client(f"{srv.url}/mcp", http_client=http)) as client:
             me = await client.call_tool("get_me", {})
             assert me.structured_content["name"] == "Maria Lopez"  # type: ignore[index]
+
+
+async def test_an_idle_persons_client_is_closed_and_made_again_at_their_next_call(
+    fresh: SandboxServer,
+) -> None:
+    people = People(settings_for(fresh, api_key=None), idle_s=0.2)
+    try:
+        alex = await people.context(1, CANARY_KEY)
+        assert (await alex.client.read_one("me", "users"))["id"] == 1
+        assert alex.client._opened is not None
+        await anyio.sleep(0.3)
+        maria = await people.context(2, f"{CANARY_KEY}-2")  # any call sweeps out who has been idle
+        assert people.known(1) is None and people.known(2) is maria and len(people) == 1
+        assert alex.client._opened is None  # closed: no connection pool kept for someone gone
+        again = await people.context(1, CANARY_KEY)
+        assert again is not alex and (await again.client.read_one("me", "users"))["id"] == 1
+        assert await people.context(2, f"{CANARY_KEY}-2") is maria  # used recently: kept
+    finally:
+        await people.aclose()
+
+
+async def test_a_key_paymo_refuses_on_a_call_ends_the_sign_in_at_the_next_request(
+    fresh: SandboxServer, tmp_path: Path
+) -> None:
+    # The periodic check is once a minute; a 401 from Paymo on a call of the person's brings it forward.
+    with multi_user_server(fresh, tmp_path) as srv:
+        assert srv.provider.verify_every_s == 60
+        with httpx.Client() as http:
+            _, maria = tokens_for(http, srv.url, f"{CANARY_KEY}-2")
+        headers = {**MCP_HEADERS, "authorization": f"Bearer {maria['access_token']}"}
+        async with as_person(srv.url, maria["access_token"]) as m:
+            assert not (await m.call_tool("get_me", {})).is_error
+            control(fresh, "revoke_key", {"api_key": f"{CANARY_KEY}-2"})
+            failed = await m.call_tool("list_tasks", {"limit": 1})
+            text = failed.content[0].text  # type: ignore[union-attr]
+            assert failed.is_error and "sign in again" in text and "PAYMO_API_KEY" not in text
+            async with httpx.AsyncClient() as http:
+                after = await http.post(f"{srv.url}/mcp", json=INIT, headers=headers)
+        assert after.status_code == 401 and 'error="invalid_token"' in after.headers["www-authenticate"]
+        assert srv.provider.people.known(2) is None  # the person's client is gone with the grant

@@ -20,6 +20,7 @@ from tests.oauth_flow import (
     multi_user_server,
     pkce,
     register,
+    register_client,
     sign_in,
     tokens_for,
 )
@@ -73,9 +74,9 @@ def test_the_whole_flow_then_refresh_rotates_and_revocation_ends_it(
         assert mcp_post(srv.url, new["access_token"]).status_code == 200
         revoked = http.post(
             f"{srv.url}/revoke",
-            data={"token": new["access_token"], "client_id": client_id, "client_secret": ""},
+            data={"token": new["access_token"], "client_id": client_id},  # a public client: no secret
         )
-        assert revoked.status_code == 200
+        assert revoked.status_code == 200, revoked.text
         assert mcp_post(srv.url, new["access_token"]).status_code == 401
         refreshed = http.post(
             f"{srv.url}/token",
@@ -288,3 +289,32 @@ def test_the_key_header_mode_only_when_enabled(fresh: SandboxServer, tmp_path: P
             not (tmp_path / "on" / "oauth.sqlite3").exists()
             or CANARY_KEY.encode() not in (tmp_path / "on" / "oauth.sqlite3").read_bytes()
         )
+
+
+def test_revocation_a_public_client_sends_no_secret_a_confidential_one_must(
+    fresh: SandboxServer, tmp_path: Path
+) -> None:
+    with multi_user_server(fresh, tmp_path) as srv, httpx.Client() as http:
+        registered = register_client(http, srv.url, auth_method="client_secret_post")
+        client_id, client_secret = registered["client_id"], registered["client_secret"]
+        code, verifier = sign_in(http, srv.url, client_id, CANARY_KEY)
+        answer = http.post(
+            f"{srv.url}/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT,
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "code_verifier": verifier,
+            },
+        )
+        access = answer.json()["access_token"]
+        form = {"token": access, "client_id": client_id}
+        for without in ({}, {"client_secret": "wrong"}):
+            refused = http.post(f"{srv.url}/revoke", data={**form, **without})
+            assert refused.status_code == 401 and refused.json()["error"] == "unauthorized_client"
+            assert client_secret not in refused.text
+        assert mcp_post(srv.url, access).status_code == 200  # nothing was revoked
+        done = http.post(f"{srv.url}/revoke", data={**form, "client_secret": client_secret})
+        assert done.status_code == 200 and mcp_post(srv.url, access).status_code == 401

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from paymo_mcp.config import Settings
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.server.app import build_server
-from tests.helpers import call, fails, paymo_env, settings_for
+from tests.helpers import SlowHookCreation, call, fails, paymo_env, settings_for
 from tests.postgres import PostgresCluster
 from tests.test_watch_tools import make_tasks, take, until_instant
 
@@ -53,24 +53,6 @@ async def test_two_servers_on_one_database_deliver_each_new_task_once(
         assert not (tmp_path / "a" / "watch.sqlite3").exists(), "the SQLite store was used"
     finally:
         await postgres_cluster.drop_database(database)
-
-
-class SlowHookCreation(httpx.AsyncBaseTransport):
-    """Real HTTP to the sandbox; creating a hook takes a while, as a far-away Paymo would, so two
-    replicas starting together are both between "none stored yet" and "created" at once."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.created = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "POST" and request.url.path.endswith("/hooks"):
-            self.created += 1
-            await anyio.sleep(0.3)
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 async def test_two_replicas_starting_together_register_one_hook_per_resource(

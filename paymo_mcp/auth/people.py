@@ -1,126 +1,164 @@
 """Per-person Paymo clients in multi-user mode: one AppContext per signed-in Paymo user.
 
 Each person gets their own PaymoClient (their key, their own rate-limit pacing, their own `UserFacts`)
-and their own watch service, whose store records are namespaced by the person's Paymo user id, so no
-record, cursor or watcher is shared across people. Contexts are cached by user id; a new key for the
-same user (signed in again) replaces the old client.
+and their own watch service over their namespace of the shared store (`watch.namespace`), so no record,
+cursor, watcher or hook is shared across people. With a public webhook URL, a person's hooks are
+registered with their own key when their context is made, and call their own path. Contexts are cached
+by user id and closed after `IDLE_S` unused; a new key for the same user replaces the old client.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import anyio.abc
 import httpx
 
 from paymo_mcp.config import Settings
 from paymo_mcp.tools.context import AppContext
-from paymo_mcp.watch.records import HookRecord
 from paymo_mcp.watch.service import WatchService
 from paymo_mcp.watch.store import WatchStore
 
-
-class NamespacedStore:
-    """A watch store seen through one person's namespace: every resource name becomes `u<id>/<name>`."""
-
-    def __init__(self, store: WatchStore, user_id: int) -> None:
-        self._store = store
-        self._prefix = f"u{user_id}/"
-
-    def _ns(self, resource: str) -> str:
-        return self._prefix + resource
-
-    async def add_events(self, resource: str, records: list[dict[str, Any]]) -> int:
-        return await self._store.add_events(self._ns(resource), records)
-
-    async def take(self, resource: str, watcher: str, limit: int, *args: Any, **kwargs: Any) -> Any:
-        return await self._store.take(self._ns(resource), watcher, limit, *args, **kwargs)
-
-    async def recent(self, resource: str, limit: int) -> list[dict[str, Any]]:
-        return await self._store.recent(self._ns(resource), limit)
-
-    async def watcher_exists(self, resource: str, watcher: str) -> bool:
-        return await self._store.watcher_exists(self._ns(resource), watcher)
-
-    async def high_water(self, resource: str) -> int | None:
-        return await self._store.high_water(self._ns(resource))
-
-    async def set_high_water(self, resource: str, record_id: int) -> None:
-        await self._store.set_high_water(self._ns(resource), record_id)
-
-    async def save_hook(self, hook: HookRecord) -> None:
-        # A person's WatchService has no webhook URL, so it never registers a hook to save here.
-        raise RuntimeError("multi-user watches poll each person's Paymo: no hook is registered for them")
-
-    async def list_hooks(self, resource: str | None = None) -> list[HookRecord]:
-        return []
-
-    async def get_hook_by_resource(self, resource: str, target_url: str) -> HookRecord | None:
-        return None
-
-    async def delete_hook(self, hook_id: int) -> bool:
-        return False
-
-    async def exclusive(self, key: str, fn: Callable[[], Awaitable[Any]]) -> Any:
-        return await self._store.exclusive(self._prefix + key, fn)
-
-    async def prune(self, *args: Any, **kwargs: Any) -> int:
-        return await self._store.prune(*args, **kwargs)
-
-    async def open(self) -> None:
-        await self._store.open()
-
-    async def aclose(self) -> None:
-        return None  # the shared store is closed by its owner
+logger = logging.getLogger("paymo_mcp.auth")
+IDLE_S = 15 * 60.0  # a person's client unused this long is closed (made again at their next call)
+SWEEP_EVERY_S = 60.0
 
 
 def _fingerprint(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
 
 
+@dataclass
+class _Person:
+    fingerprint: str  # of the key the context's client uses
+    app: AppContext
+    used: float  # monotonic time of the last call
+
+
 class People:
     """The signed-in people's AppContexts, by Paymo user id."""
 
-    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        idle_s: float = IDLE_S,
+    ) -> None:
         self.settings = settings
         self.transport = transport
-        self.store: WatchStore | None = None  # the shared watch store, set by the lifespan
-        self._people: dict[int, tuple[str, AppContext]] = {}
+        self.idle_s = idle_s
+        # Set by the lifespan while the server runs: the shared watch store, the webhook base URL (None:
+        # watches poll), the watchable resources served, and where hook registrations run.
+        self.store: WatchStore | None = None
+        self.webhook_url: str | None = None
+        self.resources: Sequence[str] = ()
+        self._background: anyio.abc.TaskGroup | None = None
+        self._people: dict[int, _Person] = {}
+        self._refused: set[int] = set()  # people whose key Paymo refused (401) since it was last checked
         self._lock = anyio.Lock()
+        self._swept = time.monotonic()
+
+    def attach(
+        self,
+        store: WatchStore,
+        background: anyio.abc.TaskGroup,
+        *,
+        webhook_url: str | None = None,
+        resources: Sequence[str] = (),
+    ) -> None:
+        """The lifespan's part: the shared store, and (with a webhook URL) where hooks get registered."""
+        self.store, self._background = store, background
+        self.webhook_url, self.resources = webhook_url, resources
 
     def check_client(self, api_key: str) -> Any:
         """A short-lived client to check a key with GET /me (the sign-in form)."""
         return self.settings.model_copy(update={"api_key": _secret(api_key)}).paymo_client(self.transport)
 
     async def context(self, user_id: int, api_key: str) -> AppContext:
-        """This person's AppContext, made on first use (and again when their key changed)."""
+        """This person's AppContext, made on first use (and again when their key changed, or after it
+        was closed for being idle); making it starts the registration of their hooks."""
         fingerprint = _fingerprint(api_key)
+        now = time.monotonic()
         async with self._lock:
+            idle = self._idle(now)
             known = self._people.get(user_id)
-            if known is not None and known[0] == fingerprint:
-                return known[1]
-            client = self.check_client(api_key)
-            watch = WatchService(client, NamespacedStore(self.store, user_id)) if self.store else None
-            app = AppContext(client=client, settings=self.settings, watch=watch)
-            app.user.user_id = user_id
-            self._people[user_id] = (fingerprint, app)
-            if known is not None:
-                await known[1].client.aclose()
-            return app
+            if known is not None and known.fingerprint == fingerprint:
+                known.used = now
+                app = known.app
+            else:
+                app = self._make(user_id, api_key)
+                self._people[user_id] = _Person(fingerprint, app, now)
+                if known is not None:
+                    idle.append(known.app)
+        for old in idle:
+            await old.client.aclose()
+        return app
+
+    def refused(self, user_id: int) -> bool:
+        """Whether Paymo refused this person's key on a call since it was last checked: the provider
+        checks it at their next request instead of waiting for the periodic check."""
+        return user_id in self._refused
+
+    def checked(self, user_id: int) -> None:
+        self._refused.discard(user_id)
+
+    def _make(self, user_id: int, api_key: str) -> AppContext:
+        client = self.check_client(api_key)
+        client.on_unauthorized = lambda: self._refused.add(user_id)
+        watch = None
+        if self.store is not None:
+            watch = WatchService.for_person(client, self.store, user_id, webhook_url=self.webhook_url)
+            if self.webhook_url and self._background is not None:
+                self._background.start_soon(_register, watch, list(self.resources))
+        app = AppContext(client=client, settings=self.settings, watch=watch)
+        app.user.user_id = user_id
+        return app
+
+    def _idle(self, now: float) -> list[AppContext]:
+        """Take out the contexts unused for `idle_s` (looked for at most once a minute); the caller
+        closes their clients."""
+        if now - self._swept < min(SWEEP_EVERY_S, self.idle_s):
+            return []
+        self._swept = now
+        gone = [uid for uid, person in self._people.items() if now - person.used >= self.idle_s]
+        return [self._people.pop(uid).app for uid in gone]
+
+    def __len__(self) -> int:
+        return len(self._people)
+
+    def known(self, user_id: int) -> AppContext | None:
+        """The person's context if it is open (for tests and diagnostics)."""
+        person = self._people.get(user_id)
+        return None if person is None else person.app
 
     async def forget(self, user_id: int) -> None:
         async with self._lock:
             known = self._people.pop(user_id, None)
+            self._refused.discard(user_id)
         if known is not None:
-            await known[1].client.aclose()
+            await known.app.client.aclose()
 
     async def aclose(self) -> None:
         async with self._lock:
             people, self._people = list(self._people.values()), {}
-        for _, app in people:
-            await app.client.aclose()
+        for person in people:
+            await person.app.client.aclose()
+
+
+async def _register(watch: WatchService, resources: list[str]) -> None:
+    """A person's hooks, registered in the background; a failure leaves their watch polling."""
+    try:
+        await watch.register_hooks(resources)
+    except Exception as exc:  # e.g. their client closed meanwhile (key revoked): they poll next time
+        name = type(exc).__name__
+        logger.warning("could not register the webhooks of user %s (polling): %s", watch.owner, name)
 
 
 def _secret(value: str) -> Any:

@@ -7,6 +7,8 @@ the records in the OAuth store and serves the sign-in form where a person pastes
 
 A person's grant holds their Paymo key (sealed in the store); access tokens (1 hour) and refresh
 tokens (30 days, rotated on every use) point at the grant. A client's token is never sent to Paymo.
+The key is checked with GET /me at most once a minute, and at the person's next request after Paymo
+refused it (401) on one of their calls: a key revoked in Paymo ends the grant.
 """
 
 from __future__ import annotations
@@ -245,8 +247,7 @@ class PaymoOAuthProvider:
 
     async def _header_access(self, token: str, grant: dict[str, Any]) -> PaymoAccessToken | None:
         grant_id = grant["grant_id"]
-        due = time.monotonic() - self._verified.get(grant_id, -1e18) >= self.verify_every_s
-        if due and not await self._key_still_works(grant_id, grant):
+        if self._due(grant_id, grant) and not await self._key_still_works(grant_id, grant):
             self._header_grants.pop(token, None)
             self._header_tokens.pop(hashed("header:" + grant["api_key"]), None)
             return None
@@ -271,12 +272,17 @@ class PaymoOAuthProvider:
         grant = await self.store.get("grant", grant_id)
         if grant is None:
             return None
-        due = time.monotonic() - self._verified.get(grant_id, -1e18) >= self.verify_every_s
-        if due and not await self._key_still_works(grant_id, grant):
+        if self._due(grant_id, grant) and not await self._key_still_works(grant_id, grant):
             return None
         access = PaymoAccessToken.model_validate({**data, "token": token})
         access._person = await self.people.context(int(grant["user_id"]), grant["api_key"])
         return access
+
+    def _due(self, grant_id: str, grant: dict[str, Any]) -> bool:
+        """Whether the grant's Paymo key is to be checked now: every `verify_every_s`, and at once after
+        Paymo refused it on one of the person's calls."""
+        stale = time.monotonic() - self._verified.get(grant_id, -1e18) >= self.verify_every_s
+        return stale or self.people.refused(int(grant["user_id"]))
 
     async def _key_still_works(self, grant_id: str, grant: dict[str, Any]) -> bool:
         """GET /me with the person's key, at most every `verify_every_s`: a key revoked in Paymo ends
@@ -294,6 +300,7 @@ class PaymoOAuthProvider:
         except PaymoError:
             return True
         self._verified[grant_id] = time.monotonic()
+        self.people.checked(int(grant["user_id"]))
         return True
 
     async def revoke_token(self, token: PaymoAccessToken | PaymoRefreshToken) -> None:

@@ -75,6 +75,7 @@ class OAuthStore(Protocol):
     async def take(self, kind: str, key: str) -> dict[str, Any] | None: ...
     async def delete(self, kind: str, key: str) -> bool: ...
     async def delete_grant(self, grant_id: str) -> int: ...
+    async def every(self, kind: str) -> list[dict[str, Any]]: ...
     async def aclose(self) -> None: ...
 
 
@@ -163,6 +164,12 @@ class SqliteOAuthStore(_Codec):
         )
         return int(cur.rowcount)
 
+    async def every(self, kind: str) -> list[dict[str, Any]]:
+        """Every live record of a kind, opened (for the operator's commands, not for requests)."""
+        query = "SELECT data, expires_at FROM oauth_records WHERE kind = ?"
+        rows = await self._run(lambda c: c.execute(query, (kind,)).fetchall())
+        return [data for blob, expires in rows if _live(expires) and (data := self.open(blob)) is not None]
+
     async def aclose(self) -> None:
         self._conn.close()
 
@@ -233,6 +240,13 @@ class PostgresOAuthStore(_Codec):
         status = await pool.execute("DELETE FROM paymo_oauth_records WHERE grant_id = $1", grant_id)
         return int(str(status).rsplit(" ", 1)[-1])
 
+    async def every(self, kind: str) -> list[dict[str, Any]]:
+        """Every live record of a kind, opened (for the operator's commands, not for requests)."""
+        pool = await self._ready()
+        rows = await pool.fetch("SELECT data, expires_at FROM paymo_oauth_records WHERE kind = $1", kind)
+        opened = (self.open(r["data"]) for r in rows if _live(r["expires_at"]))
+        return [data for data in opened if data is not None]
+
     async def aclose(self) -> None:
         if self._pool is not None:
             await self._pool.close()
@@ -246,3 +260,14 @@ def open_oauth_store(state_dir: str | Path, database_url: str | None, secret: st
     if database_url and is_postgres_url(database_url):
         return PostgresOAuthStore(database_url.strip(), secret)
     return SqliteOAuthStore(Path(state_dir) / STORE_FILE, secret)
+
+
+async def signed_in_keys(state_dir: str | Path, database_url: str | None, secret: str) -> dict[int, str]:
+    """Each signed-in person's Paymo key (from their newest grant), by Paymo user id: what
+    `paymo-mcp hooks` needs to list and remove the hooks people's watches registered."""
+    store = open_oauth_store(state_dir, database_url, secret)
+    try:
+        grants = sorted(await store.every("grant"), key=lambda g: float(g.get("created") or 0))
+    finally:
+        await store.aclose()
+    return {int(g["user_id"]): str(g["api_key"]) for g in grants}

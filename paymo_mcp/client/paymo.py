@@ -30,6 +30,7 @@ from paymo_mcp.client.retry import NOT_SENT, RetryPolicy, parse_retry_after
 
 logger = logging.getLogger(__name__)
 
+SIGN_IN_AGAIN = "Paymo no longer accepts your API key: sign in again (reconnect) with a working key."
 DEFAULT_BASE_URL = "https://app.paymoapp.com/api/"
 MAX_PAGE_SIZE = 500  # Paymo's maintainers advise ~100; its hard cap per response is 2500
 # With included children: Paymo empties them past 2,500 per type in one answer (paymo-org/api#68).
@@ -103,6 +104,9 @@ class PaymoClient:
         self.retry = retry or RetryPolicy()
         self.pacer = RateLimitPacer() if pace else None
         self.requests_sent = 0
+        # Called when Paymo answers 401 (the key no longer works): multi-user mode ends the sign-in then,
+        # and the error tells the person to sign in again rather than to fix a server setting.
+        self.on_unauthorized: Callable[[], None] | None = None
         self._options: dict[str, Any] = {
             "base_url": base_url,
             "auth": httpx.BasicAuth(api_key, password),
@@ -286,7 +290,11 @@ class PaymoClient:
                     method=method,
                     path=path,
                 )
-            raise error_for_status(response.status_code, message, method=method, path=path)
+            error = error_for_status(response.status_code, message, method=method, path=path)
+            if response.status_code == 401 and self.on_unauthorized is not None:
+                self.on_unauthorized()
+                error.hint = SIGN_IN_AGAIN
+            raise error
         if response.extensions.get(BODY_LOST):
             unreadable = "the connection broke while its body was being read"
         elif not response.content.strip():

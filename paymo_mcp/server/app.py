@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import httpx
 from mcp.server.mcpserver import MCPServer
 
@@ -55,13 +56,18 @@ class Lifespan:
     @asynccontextmanager
     async def __call__(self, _: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
         if self.people is not None:
-            # Multi-user: the lifespan holds the shared watch store; each call gets its caller's context.
-            unused = PaymoClient("", self.settings.base_url)  # never sends: watches here register no hooks
-            async with self.hub.running(unused) as watch:
-                self.people.store = watch.store
+            # Multi-user: the lifespan holds the shared watch store; each call gets its caller's context,
+            # and each person's hooks are registered (with their key) when that context is made.
+            unused = PaymoClient("", self.settings.base_url)  # never sends: the hub registers no hooks here
+            async with self.hub.running(unused) as watch, anyio.create_task_group() as background:
+                webhook_url = self.hub.webhook_url if self.hub.store_usable else None
+                self.people.attach(
+                    watch.store, background, webhook_url=webhook_url, resources=self.hub.resources
+                )
                 try:
                     yield AppContext(client=unused, settings=self.settings, watch=None, multi_user=True)
                 finally:
+                    background.cancel_scope.cancel()
                     await self.people.aclose()
             return
         client = self.settings.paymo_client(self.transport)
@@ -138,8 +144,9 @@ def _build_multi_user(
             "(a long random string; keep it, the same on every replica)"
         )
     issuer = (issuer_url or settings.public_url or "http://127.0.0.1:8000").rstrip("/")
-    # Watches poll per person (hooks would be one account's); the store is shared, namespaced per person.
-    settings = settings.model_copy(update={"webhook_url": None, "webhook_port": None})
+    # The store is shared, namespaced per person; with PAYMO_WEBHOOK_URL each person's hooks are made
+    # with their own key and call their own path on this HTTP app (no separate listener).
+    settings = settings.model_copy(update={"webhook_port": None})
     hub = watch_hub or WatchHub(settings)
     people = People(settings, transport)
     database_url = settings.database_url.get_secret_value() if settings.database_url else None

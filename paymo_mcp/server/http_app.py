@@ -107,8 +107,10 @@ def build_http_app(
     )
     app.router.routes.extend(extra_routes)
     provider = getattr(server, "oauth_provider", None)
-    if provider is not None and getattr(provider, "key_header", False):
+    if provider is not None:
         from paymo_mcp.auth.provider import KeyHeader
+        from paymo_mcp.auth.revoke import PublicClientRevoke
 
-        return KeyHeader(app, provider)
+        served = PublicClientRevoke(app)
+        return KeyHeader(served, provider) if provider.key_header else served
     return BearerAuth(app, auth_token) if auth_token else app

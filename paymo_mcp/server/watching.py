@@ -3,7 +3,8 @@
 A delivery that stores something new tells MCP clients that `paymo://watch/<resource>` changed: on
 `subscriptions/listen` streams (2026-07-28 protocol) through the server's subscription bus, and to
 sessions of earlier protocol versions that sent `resources/subscribe` (watch URIs only, held weakly
-per client connection, so they go with it). A watch database that cannot be opened stops watching only.
+per client connection, so they go with it). In multi-user mode a person's delivery is told to that
+person's streams and sessions only. A watch database that cannot be opened stops watching only.
 """
 
 from __future__ import annotations
@@ -20,16 +21,18 @@ import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
-from mcp.server.subscriptions import InMemorySubscriptionBus, ResourceUpdated
+from mcp.server.subscriptions import ResourceUpdated
 from mcp.shared.exceptions import MCPError
 from starlette.routing import BaseRoute
 
 from paymo_mcp.catalog.resources import BY_NAME
 from paymo_mcp.client import PaymoClient
 from paymo_mcp.config import Settings
+from paymo_mcp.server.owned_bus import OwnedBus, current_person
 from paymo_mcp.tools.context import app_context
 from paymo_mcp.tools.toolkit import compact_json
 from paymo_mcp.watch.errors import WatchStoreError
+from paymo_mcp.watch.namespace import split_key
 from paymo_mcp.watch.resources import WATCH_RESOURCES
 from paymo_mcp.watch.retention import prune_forever
 from paymo_mcp.watch.service import WatchService
@@ -64,13 +67,15 @@ class WatchHub:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.bus = InMemorySubscriptionBus()
+        self.bus = OwnedBus()
         # The watchable resources whose toolset this server serves.
         self.resources = [r for r in WATCH_RESOURCES if BY_NAME[r].toolset in settings.toolsets]
         self._store: WatchStore | None = None
         # Per client connection (held weakly: it drops out when the connection ends), the watch URIs
-        # it subscribed to with `resources/subscribe`: at most one per watch resource.
+        # it subscribed to with `resources/subscribe` (at most one per watch resource), and whose
+        # connection it is (multi-user: the signed-in person; None otherwise).
         self._legacy: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+        self._owners: weakref.WeakKeyDictionary[Any, int | None] = weakref.WeakKeyDictionary()
 
     @property
     def store(self) -> WatchStore:
@@ -104,16 +109,19 @@ class WatchHub:
         return None if self.settings.read_only else self.settings.webhook_url
 
     def routes(self) -> list[BaseRoute]:
-        """The webhook receiver's routes, for the HTTP app (or the stdio listener)."""
+        """The webhook receiver's routes, for the HTTP app (or the stdio listener); in multi-user mode
+        also each person's, `/webhooks/paymo/u<id>/<resource>`."""
         from paymo_mcp.watch.receiver import webhook_routes
 
-        return list(webhook_routes(cast(WatchStore, _OpenOnUse(self)), self.changed))
+        store = cast(WatchStore, _OpenOnUse(self))
+        return list(webhook_routes(store, self.changed, people=self.settings.multi_user))
 
     @asynccontextmanager
     async def running(self, client: PaymoClient) -> AsyncIterator[WatchService]:
         """The watch service for the server's lifetime: the stdio listener bound first, then hooks
         registered in the background (no answer waits for Paymo's hooks endpoint), and the store
-        pruned on a schedule."""
+        pruned on a schedule. In multi-user mode the service registers no hooks of its own: each
+        person's watch registers theirs, with their key (`auth.people`)."""
         # Opening checks the file (quick_check reads it all): in a thread, off the event loop.
         store = await self.opened_store()
         if self.store_usable:
@@ -130,7 +138,7 @@ class WatchHub:
                 try:
                     async with anyio.create_task_group() as background:
                         if self.store_usable:
-                            if self.webhook_url:
+                            if self.webhook_url and not self.settings.multi_user:
                                 background.start_soon(service.register_hooks, self.resources)
                             background.start_soon(partial(prune_forever, self.store))
                         try:
@@ -181,14 +189,16 @@ class WatchHub:
 
     # -- notifications --------------------------------------------------------------------
 
-    async def changed(self, resource: str) -> None:
-        """New records of `resource` are stored: tell whoever subscribed to its watch resource."""
+    async def changed(self, key: str) -> None:
+        """New records are stored under `key` (a resource, or one person's `u42/tasks`): tell whoever
+        subscribed to its watch resource (for a person's key, only that person's streams and sessions)."""
+        owner, resource = split_key(key)
         uri = watch_uri(resource)
-        await self.bus.publish(ResourceUpdated(uri=uri))
+        await self.bus.publish(ResourceUpdated(uri=uri), owner)
         note = types.ResourceUpdatedNotification(params=types.ResourceUpdatedNotificationParams(uri=uri))
         data = note.model_dump(by_alias=True, mode="json", exclude_none=True)
         for connection, uris in list(self._legacy.items()):
-            if uri in uris:
+            if uri in uris and (owner is None or self._owners.get(connection) == owner):
                 with suppress(Exception):  # a closed connection must not stop the others
                     await connection.outbound.notify(data["method"], data.get("params"))
 
@@ -231,7 +241,9 @@ class WatchHub:
                         f"cannot subscribe to {shown!r}: only {', '.join(sorted(known))} send updates",
                     )
                 # The session object lives for one request; its connection for the client's session.
-                uris = self._legacy.setdefault(ctx.session._connection, set())
+                connection = ctx.session._connection
+                uris = self._legacy.setdefault(connection, set())
+                self._owners[connection] = current_person()
                 (uris.add if add else uris.discard)(uri)
                 return types.EmptyResult()
 

@@ -1,8 +1,9 @@
 """The webhook endpoint Paymo calls: verify the signature, store the new record durably, answer fast.
 
-`POST /webhooks/paymo/{resource}` answers 200 only after the record is committed, so Paymo's
-delivery is never acknowledged for something that could still be lost; subscribers are told after
-the response is sent. Secrets and signatures never reach a log line or a response.
+`POST /webhooks/paymo/{resource}` (multi-user mode: `/webhooks/paymo/u<id>/{resource}`, one person's
+hooks) answers 200 only after the record is committed, so Paymo's delivery is never acknowledged for
+something that could still be lost; subscribers are told after the response is sent. Secrets and
+signatures never reach a log line or a response.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from paymo_mcp.watch.errors import UnstorableRecord, WatchStoreError
+from paymo_mcp.watch.namespace import person_key
 from paymo_mcp.watch.records import HookRecord, record_id_of
 from paymo_mcp.watch.resources import WATCH_RESOURCES
 from paymo_mcp.watch.signature import verify
@@ -26,13 +28,15 @@ from paymo_mcp.watch.store import WatchStore
 logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/paymo/{resource}"
+PERSON_WEBHOOK_PATH = "/webhooks/paymo/u{owner:int}/{resource}"
 MAX_BODY_BYTES = 1024 * 1024
 OnEvent = Callable[[str], Awaitable[None]]
 
 
-def webhook_path(resource: str) -> str:
-    """The path Paymo should call for a resource; join it to the public base URL for `target_url`."""
-    return WEBHOOK_PATH.format(resource=resource)
+def webhook_path(key: str) -> str:
+    """The path Paymo should call for a store key (`tasks`, or one person's `u42/tasks`); join it to
+    the public base URL for `target_url`."""
+    return WEBHOOK_PATH.format(resource=key)
 
 
 def _refuse(status: int, message: str) -> JSONResponse:
@@ -74,15 +78,23 @@ async def _notify(on_event: OnEvent, resource: str) -> None:
 
 
 def webhook_routes(
-    store: WatchStore, on_event: OnEvent | None = None, *, max_body: int = MAX_BODY_BYTES
+    store: WatchStore,
+    on_event: OnEvent | None = None,
+    *,
+    max_body: int = MAX_BODY_BYTES,
+    people: bool = False,
 ) -> list[Route]:
-    """Starlette routes serving Paymo's `model.insert.*` deliveries for the watchable resources."""
+    """Starlette routes serving Paymo's `model.insert.*` deliveries for the watchable resources; with
+    `people`, also each signed-in person's (stored and announced under their key, `u<id>/<resource>`).
+    `on_event` gets the store key of what was stored."""
 
     async def receive(request: Request) -> Response:
-        resource = request.path_params["resource"]
-        spec = WATCH_RESOURCES.get(resource)
+        bare = request.path_params["resource"]
+        owner = request.path_params.get("owner")
+        resource = bare if owner is None else person_key(owner, bare)
+        spec = WATCH_RESOURCES.get(bare)
         if spec is None:
-            return _refuse(404, f"no webhook endpoint for {resource!r}")
+            return _refuse(404, f"no webhook endpoint for {bare[:40]!r}")
         body = await _read_capped(request, max_body)
         if body is None:
             return _refuse(413, f"delivery larger than {max_body} bytes")
@@ -122,4 +134,7 @@ def webhook_routes(
         background = BackgroundTask(_notify, on_event, resource) if added and on_event else None
         return JSONResponse({"status": "stored" if added else "duplicate"}, background=background)
 
-    return [Route(WEBHOOK_PATH, receive, methods=["POST"], name="paymo_webhook")]
+    routes = [Route(WEBHOOK_PATH, receive, methods=["POST"], name="paymo_webhook")]
+    if people:
+        routes.insert(0, Route(PERSON_WEBHOOK_PATH, receive, methods=["POST"], name="paymo_person_webhook"))
+    return routes

@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from paymo_mcp.catalog.resources import HOOKS
 from paymo_mcp.client import PaymoClient, PaymoError, PaymoNotFoundError
 from paymo_mcp.watch.errors import WatchInputError, WatchStoreError
+from paymo_mcp.watch.namespace import NamespacedStore, person_key, split_key
 from paymo_mcp.watch.poller import FetchWhere, backfill, pages_after, poll_new
 from paymo_mcp.watch.receiver import webhook_path
 from paymo_mcp.watch.records import HookRecord, TakeResult
@@ -41,21 +42,38 @@ PAGE_SIZE = 200
 CATCH_UP_EVERY_S = 600.0
 
 
-def hook_target(webhook_url: str, resource: str) -> str:
-    """The URL Paymo calls for a resource: the configured public base plus the receiver's path."""
-    return webhook_url.rstrip("/") + webhook_path(resource)
+def hook_target(webhook_url: str, key: str) -> str:
+    """The URL Paymo calls for a store key (a resource, or one person's `u42/tasks`): the configured
+    public base plus the receiver's path."""
+    return webhook_url.rstrip("/") + webhook_path(key)
 
 
 class WatchService:
     """Takes new records for watchers, exactly once each; registers and reuses Paymo hooks."""
 
-    def __init__(self, client: PaymoClient, store: WatchStore, *, webhook_url: str | None = None) -> None:
+    def __init__(
+        self,
+        client: PaymoClient,
+        store: WatchStore,
+        *,
+        webhook_url: str | None = None,
+        owner: int | None = None,
+    ) -> None:
         self.client = client
         self.store = store
         self.webhook_url = webhook_url
+        self.owner = owner  # multi-user: the person (Paymo user id) whose namespace `store` is
         self._caught_up: dict[str, float] = {}  # instant mode: resource -> when it was last polled
         self._live: set[str] = set()  # resources whose hook is registered and polled once since
         self.hook_failures: dict[str, str] = {}  # resource -> why its hook could not be registered
+
+    @classmethod
+    def for_person(
+        cls, client: PaymoClient, shared: WatchStore, user_id: int, *, webhook_url: str | None = None
+    ) -> WatchService:
+        """Multi-user: one person's watch, with their own client, over their namespace of the shared
+        store; their hooks (made with their key) call their own path, `/webhooks/paymo/u<id>/...`."""
+        return cls(client, NamespacedStore(shared, user_id), webhook_url=webhook_url, owner=user_id)
 
     def mode(self, resource: str) -> str:
         """instant when the resource's webhook is live, else polling (Paymo is asked on every take)."""
@@ -98,7 +116,8 @@ class WatchService:
         the store, so replicas starting together on one database register one hook, not one each:
         the second finds the first one's hook in the store and reuses it."""
         assert self.webhook_url is not None
-        target = hook_target(self.webhook_url, res.name)
+        key = res.name if self.owner is None else person_key(self.owner, res.name)
+        target = hook_target(self.webhook_url, key)
         return await self.store.exclusive(
             f"hook {res.name} {target}", partial(self._check_or_create, res, target)
         )
@@ -128,10 +147,16 @@ class WatchService:
             if same and hook.get("id") not in ours:
                 await HOOKS.on(self.client).delete(int(hook["id"]))
 
+    async def _own_hooks(self) -> list[HookRecord]:
+        """The hooks this service's key made: in a shared store, not the signed-in people's (their keys
+        made theirs; a person's own service sees only theirs through its namespace)."""
+        hooks = await self.store.list_hooks()
+        return [h for h in hooks if self.owner is not None or split_key(h.resource)[0] is None]
+
     async def remove_hooks(self, hook_id: int | None = None) -> list[HookRecord]:
         """Delete our hooks (all, or one) in Paymo and in the store; returns those removed."""
         removed = []
-        for hook in await self.store.list_hooks():
+        for hook in await self._own_hooks():
             if hook_id is not None and hook.hook_id != hook_id:
                 continue
             with suppress(PaymoNotFoundError):  # already gone in Paymo: forget it here too
@@ -143,7 +168,7 @@ class WatchService:
     async def hook_status(self) -> list[dict[str, Any]]:
         """Our hooks as Paymo sees them (no secrets): id, resource, event, target, last status, live."""
         rows = []
-        for hook in await self.store.list_hooks():
+        for hook in await self._own_hooks():
             row: dict[str, Any] = {
                 "id": hook.hook_id,
                 "resource": hook.resource,

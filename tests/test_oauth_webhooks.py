@@ -27,6 +27,8 @@ from paymo_mcp.watch.signature import sign
 from tests.helpers import CANARY_KEY, SlowHookCreation, control, paymo_env
 from tests.oauth_flow import SECRET, Running, as_person, multi_user_server, tokens_for
 from tests.postgres import PostgresCluster
+from tests.servers import free_port
+from tests.test_http_flags import http_server
 
 pytestmark = pytest.mark.anyio
 
@@ -290,3 +292,29 @@ async def test_replicas_register_a_persons_hooks_once_on_postgresql(
     hooks = await hooks_in_paymo(fresh, CANARY_KEY)
     assert sorted(h["target_url"] for h in hooks) == [f"{public}/webhooks/paymo/u1/{r}" for r in SERVED]
     assert sum(t.created for t in transports) == len(SERVED), "a replica created a person's hook twice"
+
+
+async def test_the_real_command_serves_each_persons_webhook_path(
+    fresh: SandboxServer, tmp_path: Path
+) -> None:
+    port = free_port()
+    public = f"http://127.0.0.1:{port}"
+    env = paymo_env(
+        fresh,
+        PAYMO_API_KEY="",
+        PAYMO_STATE_DIR=str(tmp_path),
+        PAYMO_MCP_SECRET=SECRET,
+        PAYMO_MCP_PUBLIC_URL=public,
+        PAYMO_WEBHOOK_URL=public,
+    )
+    with http_server(["--multi-user"], {k: v for k, v in env.items() if v}, port):
+        with httpx.Client() as http:
+            _, alex = tokens_for(http, public, CANARY_KEY)
+        async with as_person(public, alex["access_token"]) as a:
+            await until_instant(a, ["tasks"])
+            assert (await call(a, "watch_new_tasks", {"watcher": "w"}))["count"] == 0
+            made = await call(a, "create_task", {"name": "Through the command", "tasklist_id": 1})
+            delivered = paths(await flush(fresh), public)
+            assert delivered.get("u1/tasks") == 200, delivered
+            got = await call(a, "watch_new_tasks", {"watcher": "w"})
+            assert [t["id"] for t in got["tasks"]] == [made["id"]] and got["mode"] == "instant"

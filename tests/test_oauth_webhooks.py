@@ -318,3 +318,37 @@ async def test_the_real_command_serves_each_persons_webhook_path(
             assert delivered.get("u1/tasks") == 200, delivered
             got = await call(a, "watch_new_tasks", {"watcher": "w"})
             assert [t["id"] for t in got["tasks"]] == [made["id"]] and got["mode"] == "instant"
+
+
+async def test_the_bus_tells_a_persons_delivery_to_that_person_and_a_shared_one_to_nobody(
+    fresh: SandboxServer, tmp_path: Path
+) -> None:
+    from mcp.server.auth.middleware.auth_context import auth_context_var
+    from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+    from mcp.server.auth.provider import AccessToken
+
+    from paymo_mcp.server.watching import WatchHub
+    from tests.helpers import settings_for
+
+    heard: list[tuple[str, str]] = []
+
+    def hear(listener: str, event: Any) -> None:
+        heard.append((listener, event.uri))
+
+    for multi_user in (True, False):
+        hub = WatchHub(settings_for(fresh, state_dir=tmp_path, multi_user=multi_user))
+        for person in ("1", "2"):  # a listen stream is opened inside a request carrying the person's token
+            token = AccessToken(token="t", client_id="c", scopes=[], subject=person)
+            reset = auth_context_var.set(AuthenticatedUser(token))
+            try:
+                hub.bus.subscribe(partial(hear, f"{multi_user}:{person}"))
+            finally:
+                auth_context_var.reset(reset)
+        await hub.changed("u2/tasks")
+        await hub.changed("projects")
+    assert heard == [
+        ("True:2", "paymo://watch/tasks"),  # multi-user: the owner only; an unowned key reaches nobody
+        ("False:2", "paymo://watch/tasks"),
+        ("False:1", "paymo://watch/projects"),  # single-user: every stream hears of the shared resource
+        ("False:2", "paymo://watch/projects"),
+    ]

@@ -193,6 +193,8 @@ class WatchHub:
         """New records are stored under `key` (a resource, or one person's `u42/tasks`): tell whoever
         subscribed to its watch resource (for a person's key, only that person's streams and sessions)."""
         owner, resource = split_key(key)
+        if owner is None and self.settings.multi_user:
+            return  # a hook of the server's own key (from a single-user past): nobody here watches it
         uri = watch_uri(resource)
         await self.bus.publish(ResourceUpdated(uri=uri), owner)
         note = types.ResourceUpdatedNotification(params=types.ResourceUpdatedNotificationParams(uri=uri))

@@ -24,7 +24,7 @@ from paymo_mcp.catalog.toolsets import DEFAULT_TOOLSETS
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.watch import WATCH_RESOURCES
 from paymo_mcp.watch.signature import sign
-from tests.helpers import CANARY_KEY, SlowHookCreation, control, paymo_env
+from tests.helpers import CANARY_KEY, INIT, MCP_HEADERS, SlowHookCreation, control, paymo_env
 from tests.oauth_flow import SECRET, Running, as_person, multi_user_server, tokens_for
 from tests.postgres import PostgresCluster
 from tests.servers import free_port
@@ -352,3 +352,48 @@ async def test_the_bus_tells_a_persons_delivery_to_that_person_and_a_shared_one_
         ("False:1", "paymo://watch/projects"),  # single-user: every stream hears of the shared resource
         ("False:2", "paymo://watch/projects"),
     ]
+
+
+async def test_a_persons_last_sign_out_removes_their_hooks_and_nothing_of_theirs_is_received_after(
+    fresh: SandboxServer, tmp_path: Path
+) -> None:
+    with multi_user_server(fresh, tmp_path, webhooks=True) as srv:
+        srv.provider.verify_every_s = 0  # Maria's revoked key is noticed at her next request
+        with httpx.Client() as http:
+            first_app, alex_1 = tokens_for(http, srv.url, CANARY_KEY)  # Alex in two chat apps
+            second_app, alex_2 = tokens_for(http, srv.url, CANARY_KEY)
+            _, maria = tokens_for(http, srv.url, MARIA_KEY)
+        async with (
+            as_person(srv.url, alex_1["access_token"]) as a,
+            as_person(srv.url, maria["access_token"]) as m,
+        ):
+            await until_instant(a, ["tasks"])
+            await until_instant(m, ["tasks"])
+
+        def revoke(client_id: str, token: str) -> None:
+            answer = httpx.post(f"{srv.url}/revoke", data={"token": token, "client_id": client_id})
+            assert answer.status_code == 200, answer.text
+
+        await anyio.to_thread.run_sync(revoke, first_app, alex_1["access_token"])
+        assert len(await hooks_in_paymo(fresh, CANARY_KEY)) == len(SERVED)  # still signed in elsewhere
+        await anyio.to_thread.run_sync(revoke, second_app, alex_2["refresh_token"])
+        assert await hooks_in_paymo(fresh, CANARY_KEY) == []  # his last sign-in: his hooks are gone
+
+        control(fresh, "revoke_key", {"api_key": MARIA_KEY})  # Maria deletes her key in Paymo
+        async with httpx.AsyncClient() as http:
+            headers = {**MCP_HEADERS, "authorization": f"Bearer {maria['access_token']}"}
+            refused = await http.post(f"{srv.url}/mcp", json=INIT, headers=headers)
+        assert refused.status_code == 401
+        # Her hooks are hers in Paymo and outlive her key there; here they are forgotten, so a delivery
+        # on her path is refused and nothing is stored for her.
+        with sqlite3.connect(tmp_path / "watch.sqlite3") as db:
+            assert db.execute("SELECT COUNT(*) FROM hooks").fetchone() == (0,)
+        async with httpx.AsyncClient(auth=(CANARY_KEY, "X")) as http:
+            task = {"name": "After they left", "tasklist_id": 1}
+            made = await http.post(f"{fresh.base_url}tasks", json=task)
+        made.raise_for_status()
+        delivered = paths(await flush(fresh), srv.url)
+        assert "u1/tasks" not in delivered and delivered.get("u2/tasks") == 401, delivered
+    with sqlite3.connect(tmp_path / "watch.sqlite3") as db:
+        stored = {r[0] for r in db.execute("SELECT record_id FROM events")}
+    assert made.json()["tasks"][0]["id"] not in stored

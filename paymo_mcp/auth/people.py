@@ -20,8 +20,10 @@ import anyio
 import anyio.abc
 import httpx
 
+from paymo_mcp.client import PaymoError
 from paymo_mcp.config import Settings
 from paymo_mcp.tools.context import AppContext
+from paymo_mcp.watch.errors import WatchStoreError
 from paymo_mcp.watch.service import WatchService
 from paymo_mcp.watch.store import WatchStore
 
@@ -137,6 +139,28 @@ class People:
         """The person's context if it is open (for tests and diagnostics)."""
         person = self._people.get(user_id)
         return None if person is None else person.app
+
+    async def sign_out(self, user_id: int, api_key: str) -> None:
+        """The person's last sign-in ended: their client is closed, and their hooks are deleted in
+        Paymo (while their key works) and forgotten here either way, so later deliveries on their path
+        are refused and nothing of theirs is stored. Their stored records and watchers stay (pruned
+        like any), for if they sign in again."""
+        await self.forget(user_id)
+        if self.store is None:
+            return
+        client = self.check_client(api_key)
+        watch = WatchService.for_person(client, self.store, user_id)
+        try:
+            async with client:
+                removed = await watch.remove_hooks()
+            logger.info("user %s signed out: %d webhooks removed", user_id, len(removed))
+        except (PaymoError, WatchStoreError) as exc:  # key dead, Paymo away: forget them here anyway
+            logger.info("user %s signed out; their webhooks stay in Paymo (%s)", user_id, type(exc).__name__)
+        try:
+            for hook in await watch.store.list_hooks():
+                await watch.store.delete_hook(hook.hook_id)
+        except WatchStoreError as exc:
+            logger.warning("user %s signed out; their webhooks could not be forgotten: %s", user_id, exc)
 
     async def forget(self, user_id: int) -> None:
         async with self._lock:

@@ -132,7 +132,7 @@ class PaymoOAuthProvider:
             used = await self.store.get("usedcode", key)
             if used is not None:  # a code replayed: whatever it gave is revoked (RFC 6749 §4.1.2)
                 logger.warning("an authorization code was used twice: its grant is revoked")
-                await self.store.delete_grant(used["grant_id"])
+                await self._end(used["grant_id"])
             return None
         code = PaymoAuthorizationCode.model_validate(data)
         return code if code.client_id == client.client_id else None
@@ -196,7 +196,7 @@ class PaymoOAuthProvider:
             used = await self.store.get("usedrefresh", key)
             if used is not None:  # a rotated-out refresh token replayed: stolen, or a copy; end the sign-in
                 logger.warning("a refresh token was used after rotation: its grant is revoked")
-                await self.store.delete_grant(used["grant_id"])
+                await self._end(used["grant_id"])
             return None
         if data["client_id"] != client.client_id:
             return None
@@ -293,9 +293,7 @@ class PaymoOAuthProvider:
                 await client.read_one("me", "users")
         except PaymoAuthError:
             logger.info("a signed-in person's Paymo key no longer works: their grant is revoked")
-            await self.store.delete_grant(grant_id)
-            self._verified.pop(grant_id, None)
-            await self.people.forget(int(grant["user_id"]))
+            await self._end(grant_id, grant)
             return False
         except PaymoError:
             return True
@@ -304,8 +302,21 @@ class PaymoOAuthProvider:
         return True
 
     async def revoke_token(self, token: PaymoAccessToken | PaymoRefreshToken) -> None:
-        await self.store.delete_grant(token.grant_id)
-        self._verified.pop(token.grant_id, None)
+        await self._end(token.grant_id)
+
+    async def _end(self, grant_id: str, grant: dict[str, Any] | None = None) -> None:
+        """End a sign-in: its grant, codes and tokens. When it was the person's last one, their watch
+        stops too: their hooks are removed (`People.sign_out`), so nothing of theirs is received any
+        more. Another live sign-in of the same Paymo user (a second chat app) keeps it going."""
+        grant = grant or await self.store.get("grant", grant_id)
+        await self.store.delete_grant(grant_id)
+        self._verified.pop(grant_id, None)
+        if grant is None:
+            return
+        user_id = int(grant["user_id"])
+        if any(int(other["user_id"]) == user_id for other in await self.store.every("grant")):
+            return
+        await self.people.sign_out(user_id, grant["api_key"])
 
     # -- the sign-in form ---------------------------------------------------------------------
 

@@ -46,10 +46,12 @@ def multi_user_server(
     stateless: bool = False,
     webhooks: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
+    provider: dict[str, Any] | None = None,
     **overrides: Any,
 ) -> Iterator[Running]:
     """A multi-user server on a free loopback port, serving the webhook routes as the command does;
-    `webhooks`: PAYMO_WEBHOOK_URL is that server, so each person's hooks are registered and called."""
+    `webhooks`: PAYMO_WEBHOOK_URL is that server, so each person's hooks are registered and called;
+    `provider`: attributes of the OAuth provider to set (TTLs, intervals)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = settings_for(
@@ -63,6 +65,8 @@ def multi_user_server(
     )
     hub = WatchHub(settings)
     server = build_server(settings, watch_hub=hub, transport=transport)
+    for name, value in (provider or {}).items():  # set before the server starts (its sweep runs at start)
+        setattr(server.oauth_provider, name, value)  # type: ignore[attr-defined]
     app = build_http_app(
         server,
         host="127.0.0.1",

@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -20,6 +21,7 @@ import pytest
 from mcp import Client
 from pydantic import SecretStr
 
+from paymo_mcp.auth.store import signed_in_keys
 from paymo_mcp.catalog.toolsets import DEFAULT_TOOLSETS
 from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.watch import WATCH_RESOURCES
@@ -397,3 +399,33 @@ async def test_a_persons_last_sign_out_removes_their_hooks_and_nothing_of_theirs
     with sqlite3.connect(tmp_path / "watch.sqlite3") as db:
         stored = {r[0] for r in db.execute("SELECT record_id FROM events")}
     assert made.json()["tasks"][0]["id"] not in stored
+
+
+async def test_a_sign_in_nobody_can_use_any_more_is_ended_with_its_hooks(
+    fresh: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with multi_user_server(fresh, tmp_path, webhooks=True) as srv:
+        with httpx.Client() as http:
+            _, alex = tokens_for(http, srv.url, CANARY_KEY)
+        async with as_person(srv.url, alex["access_token"]) as a:
+            await until_instant(a, ["tasks"])
+    assert len(await hooks_in_paymo(fresh, CANARY_KEY)) == len(SERVED)
+    # 31 days on, unused: every token of the sign-in has expired (the refresh token lives 30 days).
+    later = time.time() + 31 * 86400
+
+    def live(expires_at: float | None) -> bool:
+        return expires_at is None or expires_at > later
+
+    monkeypatch.setattr("paymo_mcp.auth.store._live", live)
+    # The next start sweeps: the grant (with the sealed key) is ended, and Alex's hooks with it.
+    with multi_user_server(fresh, tmp_path, webhooks=True, provider={"sweep_grace_s": 0}):
+        with anyio.fail_after(30):
+            while await hooks_in_paymo(fresh, CANARY_KEY):
+                await anyio.sleep(0.1)
+    assert await signed_in_keys(tmp_path, None, SECRET) == {}
+    monkeypatch.undo()  # today again: a sign-in whose tokens live is never swept
+    with multi_user_server(fresh, tmp_path, provider={"sweep_grace_s": 0}) as srv, httpx.Client() as http:
+        tokens_for(http, srv.url, MARIA_KEY)
+    with multi_user_server(fresh, tmp_path, provider={"sweep_grace_s": 0}) as srv:
+        assert await srv.provider.sweep() == 0
+    assert await signed_in_keys(tmp_path, None, SECRET) == {2: MARIA_KEY}

@@ -21,6 +21,7 @@ import secrets
 import time
 from typing import Any
 
+import anyio
 from mcp.server.auth.provider import (
     AccessToken,
     AuthorizationCode,
@@ -48,6 +49,7 @@ CODE_TTL_S = 300
 ACCESS_TTL_S = 3600
 REFRESH_TTL_S = 30 * 86400
 VERIFY_EVERY_S = 60.0
+SWEEP_EVERY_S = 3600.0
 PAYMO_KEYS_URL = "https://app.paymoapp.com/#Paymo.module.myaccount/"
 
 WRONG_KEY = "Paymo did not accept this API key: check that you copied all of it, or make a new one."
@@ -88,6 +90,7 @@ class PaymoOAuthProvider:
         self.access_ttl_s = access_ttl_s
         self.refresh_ttl_s = refresh_ttl_s
         self.verify_every_s = verify_every_s
+        self.sweep_grace_s = 60.0  # a grant this young is never swept: its code may not be stored yet
         self.secure_cookies = (
             self.issuer_url.startswith("https://") if secure_cookies is None else secure_cookies
         )
@@ -314,9 +317,37 @@ class PaymoOAuthProvider:
         if grant is None:
             return
         user_id = int(grant["user_id"])
-        if any(int(other["user_id"]) == user_id for other in await self.store.every("grant")):
+        if any(int(other["user_id"]) == user_id for _, other in await self.store.every("grant")):
             return
         await self.people.sign_out(user_id, grant["api_key"])
+
+    async def sweep(self) -> int:
+        """End the sign-ins nobody can use any more (no live code, access or refresh token: unused for
+        the refresh token's 30 days), so no Paymo key is kept, and no hook fed, for someone gone.
+        Returns how many ended."""
+        in_use = {
+            data.get("grant_id")
+            for kind in ("code", "access", "refresh")
+            for _, data in await self.store.every(kind)
+        }
+        ended = 0
+        for grant_id, grant in await self.store.every("grant"):
+            age = time.time() - float(grant.get("created") or 0)
+            if grant_id not in in_use and age >= self.sweep_grace_s:
+                await self._end(grant_id, grant)
+                ended += 1
+        return ended
+
+    async def sweep_forever(self, every_s: float = SWEEP_EVERY_S) -> None:
+        """`sweep` at start and then every `every_s`, for the server's lifetime; a failure is logged."""
+        while True:
+            try:
+                ended = await self.sweep()
+                if ended:
+                    logger.info("%d unused sign-ins ended", ended)
+            except Exception as exc:  # the store or Paymo away: try again next time
+                logger.warning("the sign-in sweep failed: %s", type(exc).__name__)
+            await anyio.sleep(every_s)
 
     # -- the sign-in form ---------------------------------------------------------------------
 

@@ -75,7 +75,7 @@ class OAuthStore(Protocol):
     async def take(self, kind: str, key: str) -> dict[str, Any] | None: ...
     async def delete(self, kind: str, key: str) -> bool: ...
     async def delete_grant(self, grant_id: str) -> int: ...
-    async def every(self, kind: str) -> list[dict[str, Any]]: ...
+    async def every(self, kind: str) -> list[tuple[str, dict[str, Any]]]: ...
     async def aclose(self) -> None: ...
 
 
@@ -164,11 +164,12 @@ class SqliteOAuthStore(_Codec):
         )
         return int(cur.rowcount)
 
-    async def every(self, kind: str) -> list[dict[str, Any]]:
-        """Every live record of a kind, opened (for the operator's commands, not for requests)."""
-        query = "SELECT data, expires_at FROM oauth_records WHERE kind = ?"
+    async def every(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every live record of a kind, opened, with its key (for sweeps and the operator's commands)."""
+        query = "SELECT key, data, expires_at FROM oauth_records WHERE kind = ?"
         rows = await self._run(lambda c: c.execute(query, (kind,)).fetchall())
-        return [data for blob, expires in rows if _live(expires) and (data := self.open(blob)) is not None]
+        opened = ((key, self.open(blob)) for key, blob, expires in rows if _live(expires))
+        return [(key, data) for key, data in opened if data is not None]
 
     async def aclose(self) -> None:
         self._conn.close()
@@ -240,12 +241,12 @@ class PostgresOAuthStore(_Codec):
         status = await pool.execute("DELETE FROM paymo_oauth_records WHERE grant_id = $1", grant_id)
         return int(str(status).rsplit(" ", 1)[-1])
 
-    async def every(self, kind: str) -> list[dict[str, Any]]:
-        """Every live record of a kind, opened (for the operator's commands, not for requests)."""
+    async def every(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every live record of a kind, opened, with its key (for sweeps and the operator's commands)."""
         pool = await self._ready()
-        rows = await pool.fetch("SELECT data, expires_at FROM paymo_oauth_records WHERE kind = $1", kind)
-        opened = (self.open(r["data"]) for r in rows if _live(r["expires_at"]))
-        return [data for data in opened if data is not None]
+        rows = await pool.fetch("SELECT key, data, expires_at FROM paymo_oauth_records WHERE kind = $1", kind)
+        opened = ((r["key"], self.open(r["data"])) for r in rows if _live(r["expires_at"]))
+        return [(key, data) for key, data in opened if data is not None]
 
     async def aclose(self) -> None:
         if self._pool is not None:
@@ -267,7 +268,8 @@ async def signed_in_keys(state_dir: str | Path, database_url: str | None, secret
     `paymo-mcp hooks` needs to list and remove the hooks people's watches registered."""
     store = open_oauth_store(state_dir, database_url, secret)
     try:
-        grants = sorted(await store.every("grant"), key=lambda g: float(g.get("created") or 0))
+        grants = [grant for _, grant in await store.every("grant")]
+        grants.sort(key=lambda grant: float(grant.get("created") or 0))
     finally:
         await store.aclose()
     return {int(g["user_id"]): str(g["api_key"]) for g in grants}

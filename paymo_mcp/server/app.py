@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -43,11 +43,13 @@ class Lifespan:
         transport: httpx.AsyncBaseTransport | None,
         hub: WatchHub,
         people: People | None = None,
+        chores: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
     ) -> None:
         self.settings = settings
         self.transport = transport
         self.hub = hub
         self.people = people
+        self.chores = chores  # multi-user: background work for the server's lifetime (the sign-in sweep)
         self._app: AppContext | None = None
 
     def running(self) -> AppContext | None:
@@ -64,6 +66,8 @@ class Lifespan:
                 self.people.attach(
                     watch.store, background, webhook_url=webhook_url, resources=self.hub.resources
                 )
+                for chore in self.chores:
+                    background.start_soon(chore)
                 try:
                     yield AppContext(client=unused, settings=self.settings, watch=None, multi_user=True)
                 finally:
@@ -160,7 +164,11 @@ def _build_multi_user(
         validate_token_resource=False,
     )
     server = _assemble(
-        settings, hub, Lifespan(settings, transport, hub, people), auth=auth, auth_server_provider=provider
+        settings,
+        hub,
+        Lifespan(settings, transport, hub, people, chores=[provider.sweep_forever]),
+        auth=auth,
+        auth_server_provider=provider,
     )
     for route in provider.routes():
         server._custom_starlette_routes.append(route)  # served without a token, like the SDK's auth routes

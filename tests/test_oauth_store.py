@@ -1,4 +1,5 @@
-"""The OAuth store: sealed at rest, single-use takes, grant-wide revocation, expiry; SQLite and PostgreSQL."""
+"""The OAuth store: sealed at rest, single-use takes, grant-wide revocation, expiry, listing and purging;
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -37,7 +38,12 @@ async def _contract(store: object) -> None:
         for _ in range(5):
             tg.start_soon(take)
     assert results.count({"x": 1}) == 1 and results.count(None) == 4
-    assert await s.delete_grant("g1") == 4
+    # every live record of a kind, opened, with its key; the purge deletes only the expired
+    assert await s.every("access") == [(hashed("tok-a"), {"grant_id": "g1"})]
+    assert await s.every("grant") == [("g1", {"api_key": KEY, "user_id": 2})]
+    assert await s.purge_expired() == 1  # tok-old (the taken code is deleted already)
+    assert await s.purge_expired() == 0
+    assert await s.delete_grant("g1") == 3
     assert await s.get("refresh", hashed("tok-r")) is None
     assert await s.get("grant", "g1") is None
 

@@ -324,7 +324,8 @@ class PaymoOAuthProvider:
     async def sweep(self) -> int:
         """End the sign-ins nobody can use any more (no live code, access or refresh token: unused for
         the refresh token's 30 days), so no Paymo key is kept, and no hook fed, for someone gone.
-        Returns how many ended."""
+        Expired records are deleted on the way. Returns how many sign-ins ended."""
+        await self.store.purge_expired()
         in_use = {
             data.get("grant_id")
             for kind in ("code", "access", "refresh")

@@ -76,6 +76,7 @@ class OAuthStore(Protocol):
     async def delete(self, kind: str, key: str) -> bool: ...
     async def delete_grant(self, grant_id: str) -> int: ...
     async def every(self, kind: str) -> list[tuple[str, dict[str, Any]]]: ...
+    async def purge_expired(self) -> int: ...
     async def aclose(self) -> None: ...
 
 
@@ -171,6 +172,12 @@ class SqliteOAuthStore(_Codec):
         opened = ((key, self.open(blob)) for key, blob, expires in rows if _live(expires))
         return [(key, data) for key, data in opened if data is not None]
 
+    async def purge_expired(self) -> int:
+        """Delete the expired records (they already read as absent); returns how many."""
+        now = time.time()
+        cur = await self._run(lambda c: c.execute("DELETE FROM oauth_records WHERE expires_at < ?", (now,)))
+        return int(cur.rowcount)
+
     async def aclose(self) -> None:
         self._conn.close()
 
@@ -247,6 +254,12 @@ class PostgresOAuthStore(_Codec):
         rows = await pool.fetch("SELECT key, data, expires_at FROM paymo_oauth_records WHERE kind = $1", kind)
         opened = ((r["key"], self.open(r["data"])) for r in rows if _live(r["expires_at"]))
         return [(key, data) for key, data in opened if data is not None]
+
+    async def purge_expired(self) -> int:
+        """Delete the expired records (they already read as absent); returns how many."""
+        pool = await self._ready()
+        status = await pool.execute("DELETE FROM paymo_oauth_records WHERE expires_at < $1", time.time())
+        return int(str(status).rsplit(" ", 1)[-1])
 
     async def aclose(self) -> None:
         if self._pool is not None:

@@ -29,7 +29,7 @@ from paymo_mcp.watch.store import WatchStore
 
 logger = logging.getLogger("paymo_mcp.auth")
 IDLE_S = 15 * 60.0  # a person's client unused this long is closed (made again at their next call)
-SWEEP_EVERY_S = 60.0
+IDLE_CHECK_EVERY_S = 60.0
 
 
 def _fingerprint(api_key: str) -> str:
@@ -126,7 +126,7 @@ class People:
     def _idle(self, now: float) -> list[AppContext]:
         """Take out the contexts unused for `idle_s` (looked for at most once a minute); the caller
         closes their clients."""
-        if now - self._swept < min(SWEEP_EVERY_S, self.idle_s):
+        if now - self._swept < min(IDLE_CHECK_EVERY_S, self.idle_s):
             return []
         self._swept = now
         gone = [uid for uid, person in self._people.items() if now - person.used >= self.idle_s]

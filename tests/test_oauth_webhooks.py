@@ -244,7 +244,8 @@ async def test_the_hooks_command_lists_and_removes_each_persons_hooks_with_their
 ) -> None:
     with multi_user_server(fresh, tmp_path, webhooks=True) as srv:
         async with alex_and_maria(srv, SERVED, ["tasks"]):
-            pass
+            for key in (CANARY_KEY, MARIA_KEY):  # both people's hooks are registered, with their keys
+                assert len(await hooks_in_paymo(fresh, key)) == len(SERVED)
     # Without PAYMO_MCP_SECRET nobody's key can be read: their hooks are listed from the store, unchecked.
     plain = await anyio.to_thread.run_sync(partial(hooks_cli, fresh, tmp_path, "list"))
     unchecked = [json.loads(line) for line in plain.stdout.splitlines()]

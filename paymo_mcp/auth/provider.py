@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hmac
 import html
-import json
 import logging
 import secrets
 import time
@@ -33,7 +32,7 @@ from mcp.server.auth.provider import (
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 from pydantic import AnyUrl, PrivateAttr
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from paymo_mcp.auth.people import People
@@ -547,20 +546,12 @@ class KeyHeader:
             if api_key and b"authorization" not in headers:
                 token = await self.provider.header_token(api_key)
                 if token is None:
-                    body = json.dumps(
-                        {"error": "invalid_token", "error_description": "Paymo refused the X-Paymo-Api-Key"}
-                    ).encode()
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": 401,
-                            "headers": [
-                                (b"content-type", b"application/json"),
-                                (b"www-authenticate", b'Bearer error="invalid_token"'),
-                            ],
-                        }
+                    refused = JSONResponse(
+                        {"error": "invalid_token", "error_description": "Paymo refused the X-Paymo-Api-Key"},
+                        status_code=401,
+                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
                     )
-                    await send({"type": "http.response.body", "body": body})
+                    await refused(scope, receive, send)
                     return
                 kept = [(k, v) for k, v in scope["headers"] if k != b"x-paymo-api-key"]
                 scope = {**scope, "headers": [*kept, (b"authorization", f"Bearer {token}".encode())]}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
+from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -43,20 +43,12 @@ class BearerAuth:
         if hmac.compare_digest(given, self._expected):
             await self.app(scope, receive, send)
             return
-        body = json.dumps(
-            {"error": "unauthorized", "message": "Send Authorization: Bearer <token>."}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"www-authenticate", b'Bearer realm="paymo-mcp"'),
-                ],
-            }
+        refused = JSONResponse(
+            {"error": "unauthorized", "message": "Send Authorization: Bearer <token>."},
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="paymo-mcp"'},
         )
-        await send({"type": "http.response.body", "body": body})
+        await refused(scope, receive, send)
 
 
 def _with_port(name: str) -> bool:

@@ -33,7 +33,7 @@ def created_ts(record: Mapping[str, Any], fallback: float) -> float:
         try:
             return to_epoch(value)
         except (ValueError, OverflowError):
-            pass
+            return fallback
     return fallback
 
 

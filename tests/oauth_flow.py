@@ -6,6 +6,7 @@ import base64
 import hashlib
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import httpx2
+import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from pydantic import SecretStr
@@ -172,6 +174,23 @@ def exchange(http: httpx.Client, url: str, client_id: str, code: str, verifier: 
             "code_verifier": verifier,
         },
     )
+
+
+def as_if_later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """The OAuth store reads records as it would `seconds` from now (what has expired by then reads as
+    absent), with no sleeping: the same on a busy machine as on a quiet one."""
+    later = time.time() + seconds
+
+    def live(expires_at: float | None) -> bool:
+        return expires_at is None or expires_at > later
+
+    monkeypatch.setattr("paymo_mcp.auth.store._live", live)
+
+
+def refresh(http: httpx.Client, url: str, client_id: str, refresh_token: str) -> httpx.Response:
+    """The refresh grant at `url`'s /token, as a public client sends it."""
+    data = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client_id}
+    return http.post(f"{url}/token", data=data)
 
 
 def tokens_for(http: httpx.Client, url: str, api_key: str) -> tuple[str, dict[str, Any]]:

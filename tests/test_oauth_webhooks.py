@@ -7,7 +7,6 @@ import json
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -27,7 +26,7 @@ from paymo_mcp.sandbox import SandboxServer
 from paymo_mcp.watch import WATCH_RESOURCES
 from paymo_mcp.watch.signature import sign
 from tests.helpers import CANARY_KEY, INIT, MCP_HEADERS, SlowHookCreation, control, paymo_env
-from tests.oauth_flow import SECRET, Running, as_person, multi_user_server, tokens_for
+from tests.oauth_flow import SECRET, Running, as_if_later, as_person, multi_user_server, tokens_for
 from tests.postgres import PostgresCluster
 from tests.servers import free_port
 from tests.test_http_flags import http_server
@@ -412,12 +411,7 @@ async def test_a_sign_in_nobody_can_use_any_more_is_ended_with_its_hooks(
             await until_instant(a, ["tasks"])
     assert len(await hooks_in_paymo(fresh, CANARY_KEY)) == len(SERVED)
     # 31 days on, unused: every token of the sign-in has expired (the refresh token lives 30 days).
-    later = time.time() + 31 * 86400
-
-    def live(expires_at: float | None) -> bool:
-        return expires_at is None or expires_at > later
-
-    monkeypatch.setattr("paymo_mcp.auth.store._live", live)
+    as_if_later(monkeypatch, 31 * 86400)
     # The next start sweeps: the grant (with the sealed key) is ended, and Alex's hooks with it.
     with multi_user_server(fresh, tmp_path, webhooks=True, provider={"sweep_grace_s": 0}):
         with anyio.fail_after(30):

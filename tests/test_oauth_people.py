@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import anyio
 import httpx
 import httpx2
 import pytest
@@ -186,18 +185,22 @@ async def test_the_key_header_runs_calls_as_that_keys_user(fresh: SandboxServer,
 async def test_an_idle_persons_client_is_closed_and_made_again_at_their_next_call(
     fresh: SandboxServer,
 ) -> None:
-    people = People(settings_for(fresh, api_key=None), idle_s=0.2)
+    now = [0.0]  # the People's clock, moved by hand: the same on a busy machine as on a quiet one
+    people = People(settings_for(fresh, api_key=None), idle_s=900, clock=lambda: now[0])
     try:
         alex = await people.context(1, CANARY_KEY)
         assert (await alex.client.read_one("me", "users"))["id"] == 1
         assert alex.client._opened is not None
-        await anyio.sleep(0.3)
-        maria = await people.context(2, f"{CANARY_KEY}-2")  # any call sweeps out who has been idle
+        now[0] = 600
+        maria = await people.context(2, f"{CANARY_KEY}-2")
+        now[0] = 900  # Alex unused for 15 minutes, Maria for 5
+        assert await people.context(2, f"{CANARY_KEY}-2") is maria  # any call sweeps out who is idle
         assert people.known(1) is None and people.known(2) is maria and len(people) == 1
         assert alex.client._opened is None  # closed: no connection pool kept for someone gone
         again = await people.context(1, CANARY_KEY)
         assert again is not alex and (await again.client.read_one("me", "users"))["id"] == 1
-        assert await people.context(2, f"{CANARY_KEY}-2") is maria  # used recently: kept
+        now[0] = 1450  # 9 min 10 s since either was last used: both kept
+        assert await people.context(2, f"{CANARY_KEY}-2") is maria and people.known(1) is again
     finally:
         await people.aclose()
 

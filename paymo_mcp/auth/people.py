@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,10 +52,12 @@ class People:
         transport: httpx.AsyncBaseTransport | None = None,
         *,
         idle_s: float = IDLE_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.transport = transport
         self.idle_s = idle_s
+        self.clock = clock
         # Set by the lifespan while the server runs: the shared watch store, the webhook base URL (None:
         # watches poll), the watchable resources served, and where hook registrations run.
         self.store: WatchStore | None = None
@@ -65,7 +67,7 @@ class People:
         self._people: dict[int, _Person] = {}
         self._refused: set[int] = set()  # people whose key Paymo refused (401) since it was last checked
         self._lock = anyio.Lock()
-        self._swept = time.monotonic()
+        self._swept = clock()
 
     def attach(
         self,
@@ -87,7 +89,7 @@ class People:
         """This person's AppContext, made on first use (and again when their key changed, or after it
         was closed for being idle); making it starts the registration of their hooks."""
         fingerprint = _fingerprint(api_key)
-        now = time.monotonic()
+        now = self.clock()
         async with self._lock:
             idle = self._idle(now)
             known = self._people.get(user_id)

@@ -140,24 +140,29 @@ async def test_each_persons_hooks_use_their_key_call_their_path_and_feed_only_th
     assert {"u1/tasks", "u2/tasks", "u1/invoices"} <= events and "u2/invoices" not in events
 
 
+def signed_by(state: Path, key: str, event: str, record: dict[str, Any]) -> tuple[bytes, dict[str, str], str]:
+    """A delivery (body, headers) as Paymo sends it for the stored hook of `key` (`u1/tasks`), and
+    that hook's secret (for checking that no answer shows it)."""
+    with sqlite3.connect(state / "watch.sqlite3") as db:
+        query = "SELECT hook_id, secret FROM hooks WHERE resource = ?"
+        hook_id, secret = db.execute(query, (key,)).fetchone()
+    body = json.dumps(record).encode()
+    headers = {
+        "content-type": "application/json",
+        "x-paymo-webhook": str(hook_id),
+        "x-paymo-event": event,
+        "x-paymo-signature": sign(secret, body),
+    }
+    return body, headers, secret
+
+
 async def test_a_delivery_signed_for_one_person_is_refused_on_anothers_path(
     fresh: SandboxServer, tmp_path: Path
 ) -> None:
     with multi_user_server(fresh, tmp_path, webhooks=True) as srv:
         async with alex_and_maria(srv, ["tasks"], ["tasks"]) as (a, m, _):
-            with sqlite3.connect(tmp_path / "watch.sqlite3") as db:
-                hook_id, secret = db.execute(
-                    "SELECT hook_id, secret FROM hooks WHERE resource = 'u1/tasks'"
-                ).fetchone()
-            body = json.dumps(
-                {"id": 999_001, "name": "Forged", "created_on": "2026-11-30T00:00:00Z"}
-            ).encode()
-            headers = {
-                "content-type": "application/json",
-                "x-paymo-webhook": str(hook_id),
-                "x-paymo-event": "model.insert.Task",
-                "x-paymo-signature": sign(secret, body),
-            }
+            record = {"id": 999_001, "name": "Forged", "created_on": "2026-11-30T00:00:00Z"}
+            body, headers, secret = signed_by(tmp_path, "u1/tasks", "model.insert.Task", record)
             async with httpx.AsyncClient() as http:
                 # Alex's secret on Maria's path, and on the unowned path: neither is a hook of that path's
                 forged = [
@@ -195,27 +200,24 @@ async def test_only_the_owner_of_a_delivery_hears_of_it(fresh: SandboxServer, tm
                 await old.subscribe_resource("paymo://watch/projects")
             listened: dict[str, list[str]] = {"alex": [], "maria": []}
 
+            acked = {"alex": anyio.Event(), "maria": anyio.Event()}
+
             async def listen(person: Client, who: str) -> None:  # 2026-07-28: subscriptions/listen
                 async with person.listen(resource_subscriptions=["paymo://watch/projects"]) as stream:
+                    acked[who].set()  # entering waited for the server's acknowledgement
                     async for event in stream:
                         listened[who].append(str(getattr(event, "uri", "")))
 
             async with anyio.create_task_group() as tg:
                 tg.start_soon(listen, a, "alex")
                 tg.start_soon(listen, m, "maria")
-                await anyio.sleep(0.5)  # both streams acknowledged
+                with anyio.fail_after(30):
+                    await acked["alex"].wait()
+                    await acked["maria"].wait()
                 # A delivery to Alex's path only: a project made in Paymo reaches both people's hooks,
                 # so post one to Alex's path by hand, signed with his hook's secret.
-                with sqlite3.connect(tmp_path / "watch.sqlite3") as db:
-                    hook_id, secret = db.execute(
-                        "SELECT hook_id, secret FROM hooks WHERE resource = 'u1/projects'"
-                    ).fetchone()
-                body = json.dumps({"id": 888_001, "name": "Alex's", "created_on": "2026-11-30T00:00:00Z"})
-                headers = {
-                    "x-paymo-webhook": str(hook_id),
-                    "x-paymo-event": "model.insert.Project",
-                    "x-paymo-signature": sign(secret, body.encode()),
-                }
+                record = {"id": 888_001, "name": "Alex's", "created_on": "2026-11-30T00:00:00Z"}
+                body, headers, _ = signed_by(tmp_path, "u1/projects", "model.insert.Project", record)
                 async with httpx.AsyncClient() as http:
                     ok = await http.post(
                         f"{srv.url}/webhooks/paymo/u1/projects", content=body, headers=headers

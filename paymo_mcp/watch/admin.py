@@ -16,7 +16,7 @@ import anyio
 from paymo_mcp.client import PaymoError
 from paymo_mcp.config import Settings
 from paymo_mcp.watch.errors import WatchStoreError
-from paymo_mcp.watch.namespace import split_key
+from paymo_mcp.watch.namespace import NamespacedStore, split_key
 from paymo_mcp.watch.service import WatchService
 from paymo_mcp.watch.store import WatchStore, open_store
 
@@ -50,12 +50,11 @@ async def _people_rows(
     for owner in owners:
         key = keys.get(owner)
         if key is None:
-            mine = [h for h in await store.list_hooks() if split_key(h.resource)[0] == owner]
-            mine = [h for h in mine if hook_id is None or h.hook_id == hook_id]
+            theirs = await NamespacedStore(store, owner).list_hooks()
+            mine = [h for h in theirs if hook_id is None or h.hook_id == hook_id]
             if action == "list":
                 for h in mine:
-                    resource = split_key(h.resource)[1]
-                    row = {"id": h.hook_id, "user_id": owner, "resource": resource, "event": h.event}
+                    row = {"id": h.hook_id, "user_id": owner, "resource": h.resource, "event": h.event}
                     rows.append({**row, "target_url": h.target_url, "live": None})
             if mine:
                 verb = "listed from the store, not checked in Paymo" if action == "list" else "not removed"
